@@ -1,0 +1,54 @@
+-- id: denied-service-account-request
+-- name: Kubernetes Denied Service Account Request
+-- elastic_rule_id: 63c056a0-339a-11ed-a261-0242ac120002
+-- elastic_rule_version: 6
+-- severity: medium
+-- risk_score: 47
+-- schedule: every 5m, look-back 6m (now-6m), at most 100 alerts a run (Elastic's defaults; a hunt has no cap)
+-- mitre: TA0007 Discovery; T1613 Container and Resource Discovery
+-- tags: Data Source: Kubernetes; Tactic: Discovery; Resources: Investigation Guide
+-- requires: system:serviceaccount:
+-- requires: forbid | granted
+-- references: https://research.nccgroup.com/2021/11/10/detection-engineering-for-kubernetes-clusters/#part3-kubernetes-detections
+--   https://kubernetes.io/docs/reference/access-authn-authz/authentication/#service-account-tokens
+-- kql: |
+--   event.dataset: "kubernetes.audit_logs"
+--     and kubernetes.audit.user.username: system\:serviceaccount\:*
+--     and kubernetes.audit.annotations.authorization_k8s_io/decision: "forbid"
+-- what: |
+--   A request made with a service account's credentials (user name
+--   `system:serviceaccount:<namespace>:<name>`) that the API server's authorizer refused
+--   (annotation `authorization.k8s.io/decision` = `forbid`). Both tests are exact and
+--   case-sensitive, as in the KQL: `system:serviceaccounts:<ns>` (a group name, plural) and
+--   `Forbid` do not match. With impersonation the user is the impersonating account, as in the
+--   original rule.
+-- why: |
+--   Service accounts are used by programs, and programs ask for the same things every day. A
+--   service account that is refused is either broken (RBAC out of step with a deployment) or no
+--   longer driven by its program: a token stolen from a pod and replayed by someone probing what
+--   it may do (MITRE ATT&CK Discovery, T1613). Bursts across many resources and namespaces, odd
+--   user agents (curl, python-requests, a kubectl the workload never runs) and source IPs outside
+--   the pod network are the signs of the second.
+-- triage: |
+--   - Who: the account (namespace and name) and the pod and node in `user_extra`; is the pod
+--     still running, and does its image make API calls at all?
+--   - What: the verbs and resources refused (`audithound stats`); secrets, pods/exec,
+--     serviceaccounts/token, RBAC objects and cluster-wide lists point at discovery or escalation.
+--   - From where: `source_ips` and `user_agent` against what the account normally uses; a token
+--     used from outside its pod is compromised until shown otherwise.
+--   - When: the first time this account was refused (`audithound report` marks new accounts) and
+--     any deployment or RBAC change just before it.
+--   - If it looks stolen: revoke the token (delete the pod or the token secret, rotate bound
+--     tokens), then review everything the account was *allowed* to do in the same window.
+-- false_positives: |
+--   - A deployment whose Role or RoleBinding lags behind the code (often after an upgrade): the
+--     same account, verb and resource refused steadily, from its usual pod, IP and user agent.
+--   - Operators and controllers that probe optional APIs or watch cluster-wide before falling
+--     back to a namespace.
+--   - CI or test service accounts deliberately given little access.
+--   Tune by fixing RBAC rather than by excluding accounts: an exclusion is exactly where a stolen
+--   token would hide.
+SELECT *
+FROM audit
+WHERE starts_with(user_name, 'system:serviceaccount:')
+  AND authz_decision = 'forbid'

@@ -1,0 +1,284 @@
+//! Arrow builders for the one schema: [`EventRows`] collects [`Event`]s and finishes them into a
+//! [`RecordBatch`] of [`crate::schema::event_schema`].
+
+use std::sync::Arc;
+
+use datafusion::arrow::array::{
+    ArrayRef, Int32Builder, ListBuilder, MapBuilder, MapFieldNames, StringBuilder,
+    TimestampMicrosecondBuilder, UInt64Builder,
+};
+use datafusion::arrow::record_batch::RecordBatch;
+
+use crate::parse::Event;
+use crate::schema::event_schema;
+use crate::timestamp::{MICROS_PER_DAY, date_string};
+
+fn map_names() -> MapFieldNames {
+    MapFieldNames {
+        entry: "entries".into(),
+        key: "keys".into(),
+        value: "values".into(),
+    }
+}
+
+/// Column builders for a batch of events.
+pub struct EventRows {
+    event_time: TimestampMicrosecondBuilder,
+    received_time: TimestampMicrosecondBuilder,
+    strings: Vec<StringBuilder>, // see STRING_COLUMNS
+    user_groups: ListBuilder<StringBuilder>,
+    user_extra: MapBuilder<StringBuilder, ListBuilder<StringBuilder>>,
+    source_ips: ListBuilder<StringBuilder>,
+    response_code: Int32Builder,
+    annotations: MapBuilder<StringBuilder, StringBuilder>,
+    source_format: StringBuilder,
+    source_file: StringBuilder,
+    source_line: UInt64Builder,
+    cluster: StringBuilder,
+    date: StringBuilder,
+    last_day: Option<(i64, String)>,
+    len: usize,
+    bytes: usize,
+}
+
+// Indexes into `EventRows::strings`, in the order the plain string columns are appended.
+const AUDIT_ID: usize = 0;
+const STAGE: usize = 1;
+const LEVEL: usize = 2;
+const VERB: usize = 3;
+const REQUEST_URI: usize = 4;
+const USER_NAME: usize = 5;
+const USER_UID: usize = 6;
+const IMPERSONATED: usize = 7;
+const USER_AGENT: usize = 8;
+const RESOURCE: usize = 9;
+const SUBRESOURCE: usize = 10;
+const NAMESPACE: usize = 11;
+const OBJECT_NAME: usize = 12;
+const API_GROUP: usize = 13;
+const API_VERSION: usize = 14;
+const RESPONSE_STATUS: usize = 15;
+const RESPONSE_REASON: usize = 16;
+const RESPONSE_MESSAGE: usize = 17;
+const AUTHZ_DECISION: usize = 18;
+const AUTHZ_REASON: usize = 19;
+const REQUEST_OBJECT: usize = 20;
+const RESPONSE_OBJECT: usize = 21;
+const STRING_COLUMNS: usize = 22;
+
+impl Default for EventRows {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl EventRows {
+    pub fn new() -> Self {
+        let utc: Arc<str> = Arc::from("UTC");
+        Self {
+            event_time: TimestampMicrosecondBuilder::new().with_timezone(Arc::clone(&utc)),
+            received_time: TimestampMicrosecondBuilder::new().with_timezone(utc),
+            strings: (0..STRING_COLUMNS).map(|_| StringBuilder::new()).collect(),
+            user_groups: ListBuilder::new(StringBuilder::new()),
+            user_extra: MapBuilder::new(
+                Some(map_names()),
+                StringBuilder::new(),
+                ListBuilder::new(StringBuilder::new()),
+            ),
+            source_ips: ListBuilder::new(StringBuilder::new()),
+            response_code: Int32Builder::new(),
+            annotations: MapBuilder::new(
+                Some(map_names()),
+                StringBuilder::new(),
+                StringBuilder::new(),
+            ),
+            source_format: StringBuilder::new(),
+            source_file: StringBuilder::new(),
+            source_line: UInt64Builder::new(),
+            cluster: StringBuilder::new(),
+            date: StringBuilder::new(),
+            last_day: None,
+            len: 0,
+            bytes: 0,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Rough size of the text appended so far, to bound memory.
+    pub fn approx_bytes(&self) -> usize {
+        self.bytes
+    }
+
+    /// Appends one event. `cluster` is the partition value to store (already resolved).
+    pub fn append(&mut self, e: &Event<'_>, source_file: &str, source_line: u64, cluster: &str) {
+        self.event_time.append_value(e.event_time);
+        self.received_time.append_option(e.received_time);
+        let s = &mut self.strings;
+        let mut n = 0usize;
+        let mut put = |i: usize, v: Option<&str>| {
+            n += v.map_or(0, str::len);
+            s[i].append_option(v);
+        };
+        put(AUDIT_ID, e.audit_id.as_deref());
+        put(STAGE, e.stage.as_deref());
+        put(LEVEL, e.level.as_deref());
+        put(VERB, e.verb.as_deref());
+        put(REQUEST_URI, e.request_uri.as_deref());
+        put(USER_NAME, e.user_name.as_deref());
+        put(USER_UID, e.user_uid.as_deref());
+        put(IMPERSONATED, e.impersonated_user_name.as_deref());
+        put(USER_AGENT, e.user_agent.as_deref());
+        put(RESOURCE, e.resource.as_deref());
+        put(SUBRESOURCE, e.subresource.as_deref());
+        put(NAMESPACE, e.namespace.as_deref());
+        put(OBJECT_NAME, e.object_name.as_deref());
+        put(API_GROUP, e.api_group.as_deref());
+        put(API_VERSION, e.api_version.as_deref());
+        put(RESPONSE_STATUS, e.response_status.as_deref());
+        put(RESPONSE_REASON, e.response_reason.as_deref());
+        put(RESPONSE_MESSAGE, e.response_message.as_deref());
+        put(AUTHZ_DECISION, e.authz_decision.as_deref());
+        put(AUTHZ_REASON, e.authz_reason.as_deref());
+        put(REQUEST_OBJECT, e.request_object.as_deref());
+        put(RESPONSE_OBJECT, e.response_object.as_deref());
+        self.bytes += n + 64;
+
+        match &e.user_groups {
+            Some(g) => {
+                for v in g {
+                    self.user_groups.values().append_value(v);
+                }
+                self.user_groups.append(true);
+            }
+            None => self.user_groups.append(false),
+        }
+        match &e.source_ips {
+            Some(g) => {
+                for v in g {
+                    self.source_ips.values().append_value(v);
+                }
+                self.source_ips.append(true);
+            }
+            None => self.source_ips.append(false),
+        }
+        match &e.user_extra {
+            Some(m) => {
+                for (k, vals) in m {
+                    self.user_extra.keys().append_value(k);
+                    let list = self.user_extra.values();
+                    for v in vals {
+                        list.values().append_value(v);
+                    }
+                    list.append(true);
+                }
+                // Appending a map entry cannot fail: keys and values were appended in step.
+                let _ = self.user_extra.append(true);
+            }
+            None => {
+                let _ = self.user_extra.append(false);
+            }
+        }
+        self.response_code.append_option(e.response_code);
+        match &e.annotations {
+            Some(m) => {
+                for (k, v) in m {
+                    self.annotations.keys().append_value(k);
+                    self.annotations.values().append_value(v);
+                }
+                let _ = self.annotations.append(true);
+            }
+            None => {
+                let _ = self.annotations.append(false);
+            }
+        }
+        self.source_format.append_value(e.source_format);
+        self.source_file.append_value(source_file);
+        self.source_line.append_value(source_line);
+        self.cluster.append_value(cluster);
+        let day = e.event_time.div_euclid(MICROS_PER_DAY);
+        match &self.last_day {
+            Some((d, s)) if *d == day => self.date.append_value(s),
+            _ => {
+                let s = date_string(e.event_time);
+                self.date.append_value(&s);
+                self.last_day = Some((day, s));
+            }
+        }
+        self.len += 1;
+    }
+
+    /// Finishes the rows into a batch of [`event_schema`] and resets the builders.
+    pub fn finish(&mut self) -> crate::Result<RecordBatch> {
+        let mut s = std::mem::take(&mut self.strings);
+        let mut str_col = |i: usize| -> ArrayRef { Arc::new(s[i].finish()) };
+        let columns: Vec<ArrayRef> = vec![
+            Arc::new(self.event_time.finish()),
+            Arc::new(self.received_time.finish()),
+            str_col(AUDIT_ID),
+            str_col(STAGE),
+            str_col(LEVEL),
+            str_col(VERB),
+            str_col(REQUEST_URI),
+            str_col(USER_NAME),
+            str_col(USER_UID),
+            Arc::new(self.user_groups.finish()),
+            Arc::new(self.user_extra.finish()),
+            str_col(IMPERSONATED),
+            Arc::new(self.source_ips.finish()),
+            str_col(USER_AGENT),
+            str_col(RESOURCE),
+            str_col(SUBRESOURCE),
+            str_col(NAMESPACE),
+            str_col(OBJECT_NAME),
+            str_col(API_GROUP),
+            str_col(API_VERSION),
+            Arc::new(self.response_code.finish()),
+            str_col(RESPONSE_STATUS),
+            str_col(RESPONSE_REASON),
+            str_col(RESPONSE_MESSAGE),
+            str_col(AUTHZ_DECISION),
+            str_col(AUTHZ_REASON),
+            Arc::new(self.annotations.finish()),
+            str_col(REQUEST_OBJECT),
+            str_col(RESPONSE_OBJECT),
+            Arc::new(self.source_format.finish()),
+            Arc::new(self.source_file.finish()),
+            Arc::new(self.source_line.finish()),
+            Arc::new(self.cluster.finish()),
+            Arc::new(self.date.finish()),
+        ];
+        self.strings = s;
+        self.len = 0;
+        self.bytes = 0;
+        Ok(RecordBatch::try_new(event_schema(), columns)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::tests::parse;
+
+    #[test]
+    fn batch_matches_the_schema() {
+        let line = r#"{"kind":"Event","auditID":"a","stage":"ResponseComplete","verb":"get","requestURI":"/api","user":{"username":"u","groups":["g1","g2"],"extra":{"k":["v1","v2"]}},"sourceIPs":["1.1.1.1"],"stageTimestamp":"2026-01-05T23:59:59.999999Z","annotations":{"authorization.k8s.io/decision":"allow"}}"#;
+        let c = parse(line);
+        let mut rows = EventRows::new();
+        for e in &c.events {
+            rows.append(e, "f.log", 7, "default");
+            rows.append(e, "f.log", 8, "default");
+        }
+        let b = rows.finish().unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(b.num_rows(), 2);
+        assert_eq!(b.schema(), event_schema());
+        let again = rows.finish().unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(again.num_rows(), 0);
+    }
+}

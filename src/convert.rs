@@ -1,0 +1,421 @@
+//! `convert`: inputs → a partitioned Parquet archive, `DIR/cluster=<c>/date=<d>/part-*.parquet`.
+//!
+//! Per input: hash its content (blake3), skip it if the archive's manifest already holds that
+//! hash (unless `--force`), scan it into batches, split the batches by partition, buffer them
+//! (bounded: the largest buffer is flushed when the total passes `buffer_bytes`), sort each
+//! flushed chunk by [`SORT_ORDER`] and write it as its own row groups. Files are written under
+//! `DIR/_tmp/` and renamed into place when the input is done; their names derive from the input's
+//! hash, so running again after an interruption, or with `--force`, replaces instead of
+//! duplicating. The manifest line is written last.
+
+use std::collections::BTreeMap;
+use std::fs::{self, File};
+use std::io::{BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use datafusion::arrow::array::{Array, AsArray, RecordBatch};
+use datafusion::arrow::compute::{
+    SortColumn, SortOptions, concat_batches, lexsort_to_indices, take_record_batch,
+};
+use datafusion::parquet::arrow::ArrowWriter;
+use datafusion::parquet::basic::{Compression, ZstdLevel};
+use datafusion::parquet::file::metadata::KeyValue;
+use datafusion::parquet::file::metadata::SortingColumn;
+use datafusion::parquet::file::properties::{EnabledStatistics, WriterProperties};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::input::Source;
+use crate::progress::Progress;
+use crate::scan::{Reject, ScanOptions, ScanStats, scan_reader};
+use crate::schema::{
+    self, SCHEMA_VERSION, SCHEMA_VERSION_KEY, SORT_ORDER, SORT_ORDER_KEY, col, file_schema,
+};
+
+/// Options of `convert`.
+#[derive(Debug, Clone)]
+pub struct ConvertOptions {
+    pub out: PathBuf,
+    pub scan: ScanOptions,
+    /// Convert inputs again even if the manifest says they are in the archive.
+    pub force: bool,
+    /// Rows per row group at most.
+    pub row_group_rows: usize,
+    /// Buffered Arrow bytes across partitions before the largest buffer is written out.
+    pub buffer_bytes: usize,
+    pub zstd_level: i32,
+    pub progress: bool,
+}
+
+impl ConvertOptions {
+    pub fn new(out: impl Into<PathBuf>) -> Self {
+        Self {
+            out: out.into(),
+            scan: ScanOptions::default(),
+            force: false,
+            row_group_rows: 128 * 1024,
+            buffer_bytes: 256 << 20,
+            zstd_level: 1,
+            progress: false,
+        }
+    }
+}
+
+/// What `convert` did, for the summary.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ConvertSummary {
+    pub inputs: u64,
+    /// Inputs skipped because the archive already holds them.
+    pub skipped_inputs: Vec<String>,
+    #[serde(flatten)]
+    pub scan: ScanStats,
+    /// Bytes of the inputs as stored (compressed or not).
+    pub input_bytes: u64,
+    pub files_written: u64,
+    pub bytes_written: u64,
+    pub seconds: f64,
+    /// Where this run's rejected lines were recorded, one file per input that had any.
+    pub reject_files: Vec<PathBuf>,
+}
+
+/// One line of `DIR/_manifest/inputs.ndjson`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ManifestEntry {
+    pub hash: String,
+    pub name: String,
+    pub events: u64,
+    pub rejected: u64,
+    pub files: Vec<String>,
+}
+
+const MANIFEST: &str = "_manifest/inputs.ndjson";
+
+fn out_err(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
+    move |source| Error::Output {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Reads the manifest: content hash → entry.
+pub fn read_manifest(dir: &Path) -> Result<BTreeMap<String, ManifestEntry>> {
+    let path = dir.join(MANIFEST);
+    let mut out = BTreeMap::new();
+    let text = match fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
+        Err(source) => return Err(Error::Input { path, source }),
+    };
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        // A torn last line (killed while appending) is ignored: that input is simply redone.
+        if let Ok(e) = serde_json::from_str::<ManifestEntry>(line) {
+            out.insert(e.hash.clone(), e);
+        }
+    }
+    Ok(out)
+}
+
+fn hash_reader(mut r: impl Read) -> std::io::Result<String> {
+    let mut h = blake3::Hasher::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = r.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    Ok(h.finalize().to_hex().to_string())
+}
+
+fn writer_props(opts: &ConvertOptions) -> Result<WriterProperties> {
+    let fs = file_schema();
+    let sorting = SORT_ORDER
+        .iter()
+        .map(|name| {
+            fs.index_of(name).map(|i| SortingColumn {
+                column_idx: i as i32,
+                descending: false,
+                nulls_first: true,
+            })
+        })
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    Ok(WriterProperties::builder()
+        .set_compression(Compression::ZSTD(ZstdLevel::try_new(opts.zstd_level)?))
+        .set_statistics_enabled(EnabledStatistics::Page)
+        .set_max_row_group_row_count(Some(opts.row_group_rows.max(1)))
+        .set_sorting_columns(Some(sorting))
+        .set_key_value_metadata(Some(vec![
+            KeyValue::new(SCHEMA_VERSION_KEY.to_owned(), SCHEMA_VERSION.to_owned()),
+            KeyValue::new(SORT_ORDER_KEY.to_owned(), SORT_ORDER.join(",")),
+            KeyValue::new(
+                "audithound.version".to_owned(),
+                env!("CARGO_PKG_VERSION").to_owned(),
+            ),
+        ]))
+        .build())
+}
+
+/// Sorts a chunk by the archive's row order.
+pub fn sort_chunk(batch: &RecordBatch) -> Result<RecordBatch> {
+    let opts = SortOptions {
+        descending: false,
+        nulls_first: true,
+    };
+    let cols = SORT_ORDER
+        .iter()
+        .map(|n| {
+            Ok(SortColumn {
+                values: Arc::clone(batch.column(batch.schema().index_of(n)?)),
+                options: Some(opts),
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let idx = lexsort_to_indices(&cols, None)?;
+    Ok(take_record_batch(batch, &idx)?)
+}
+
+/// Buffers and writes the partitions of one input.
+struct PartitionWriter<'a> {
+    opts: &'a ConvertOptions,
+    props: WriterProperties,
+    tmp: PathBuf,
+    hash: String,
+    buffers: BTreeMap<(String, String), (Vec<RecordBatch>, usize)>,
+    buffered: usize,
+    writers: BTreeMap<(String, String), (ArrowWriter<File>, PathBuf)>,
+}
+
+impl PartitionWriter<'_> {
+    fn push(&mut self, batch: &RecordBatch) -> Result<()> {
+        let clusters = batch.column(col::CLUSTER).as_string::<i32>();
+        let dates = batch.column(col::DATE).as_string::<i32>();
+        let n = batch.num_rows();
+        let mut groups: BTreeMap<(&str, &str), Vec<u32>> = BTreeMap::new();
+        for i in 0..n {
+            groups
+                .entry((clusters.value(i), dates.value(i)))
+                .or_default()
+                .push(i as u32);
+        }
+        let file_cols: Vec<usize> = (0..file_schema().fields().len()).collect();
+        for ((c, d), idx) in groups {
+            let part = if idx.len() == n {
+                batch.clone()
+            } else {
+                take_record_batch(batch, &datafusion::arrow::array::UInt32Array::from(idx))?
+            };
+            let part = part.project(&file_cols)?;
+            let size = part.get_array_memory_size();
+            let e = self
+                .buffers
+                .entry((c.to_owned(), d.to_owned()))
+                .or_default();
+            e.0.push(part);
+            e.1 += size;
+            self.buffered += size;
+        }
+        while self.buffered > self.opts.buffer_bytes {
+            let Some(key) = self
+                .buffers
+                .iter()
+                .max_by_key(|(_, (_, s))| *s)
+                .map(|(k, _)| k.clone())
+            else {
+                break;
+            };
+            self.flush(&key)?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self, key: &(String, String)) -> Result<()> {
+        let Some((batches, size)) = self.buffers.remove(key) else {
+            return Ok(());
+        };
+        self.buffered -= size;
+        if batches.is_empty() {
+            return Ok(());
+        }
+        let chunk = sort_chunk(&concat_batches(&file_schema(), &batches)?)?;
+        drop(batches);
+        if !self.writers.contains_key(key) {
+            let dir = self
+                .tmp
+                .join(format!("cluster={}", key.0))
+                .join(format!("date={}", key.1));
+            fs::create_dir_all(&dir).map_err(out_err(&dir))?;
+            let path = dir.join(format!("part-{}-0.parquet.tmp", &self.hash[..16]));
+            let file = File::create(&path).map_err(out_err(&path))?;
+            let w = ArrowWriter::try_new(file, file_schema(), Some(self.props.clone()))?;
+            self.writers.insert(key.clone(), (w, path));
+        }
+        if let Some((w, _)) = self.writers.get_mut(key) {
+            w.write(&chunk)?;
+            // End the row group here so every row group is one sorted chunk.
+            w.flush()?;
+        }
+        Ok(())
+    }
+
+    /// Writes what is left and closes the files; returns the temp paths.
+    fn finish(mut self) -> Result<Vec<PathBuf>> {
+        let keys: Vec<_> = self.buffers.keys().cloned().collect();
+        for k in keys {
+            self.flush(&k)?;
+        }
+        let mut paths = Vec::new();
+        for (_, (w, path)) in self.writers {
+            w.close()?;
+            paths.push(path);
+        }
+        Ok(paths)
+    }
+}
+
+/// Converts `sources` into the archive at `opts.out`.
+pub fn convert(sources: &[Source], opts: &ConvertOptions) -> Result<ConvertSummary> {
+    let start = Instant::now();
+    let out = &opts.out;
+    fs::create_dir_all(out).map_err(out_err(out))?;
+    let tmp_root = out.join("_tmp");
+    // Leftovers of an interrupted run are never visible (they are not *.parquet); clear them.
+    if tmp_root.exists() {
+        fs::remove_dir_all(&tmp_root).map_err(out_err(&tmp_root))?;
+    }
+    let mut manifest = read_manifest(out)?;
+    let props = writer_props(opts)?;
+    let mut summary = ConvertSummary::default();
+    let total: u64 = sources.iter().filter_map(Source::size).sum();
+    let progress = Progress::bytes(opts.progress, total, "converting");
+    for src in sources {
+        let name = src.name();
+        fs::create_dir_all(&tmp_root).map_err(out_err(&tmp_root))?;
+        // Standard input is spooled to disk first so it can be hashed and deduplicated too.
+        let (path, _spool) = match src {
+            Source::File(p) => (p.clone(), None),
+            Source::Stdin => {
+                let spool = tmp_root.join(format!("stdin-{}.spool", std::process::id()));
+                let mut f = File::create(&spool).map_err(out_err(&spool))?;
+                std::io::copy(&mut std::io::stdin().lock(), &mut f).map_err(out_err(&spool))?;
+                (spool.clone(), Some(spool))
+            }
+        };
+        let file = Source::File(path.clone());
+        let hash = hash_reader(file.open_raw()?).map_err(|source| Error::Input {
+            path: path.clone(),
+            source,
+        })?;
+        summary.inputs += 1;
+        summary.input_bytes += file.size().unwrap_or(0);
+        if manifest.contains_key(&hash) && !opts.force {
+            summary.skipped_inputs.push(name);
+            progress.inc(file.size().unwrap_or(0));
+            continue;
+        }
+        let tmp = tmp_root.join(&hash[..16]);
+        fs::create_dir_all(&tmp).map_err(out_err(&tmp))?;
+        let reject_tmp = tmp.join("rejects.ndjson");
+        let mut rejects: Option<BufWriter<File>> = None;
+        let mut pw = PartitionWriter {
+            opts,
+            props: props.clone(),
+            tmp: tmp.clone(),
+            hash: hash.clone(),
+            buffers: BTreeMap::new(),
+            buffered: 0,
+            writers: BTreeMap::new(),
+        };
+        let (reader, _) = file.open()?;
+        let stats = scan_reader(
+            reader,
+            &name,
+            &opts.scan,
+            &mut |b| pw.push(&b),
+            &mut |r: &Reject| {
+                if rejects.is_none() {
+                    let f = File::create(&reject_tmp).map_err(out_err(&reject_tmp))?;
+                    rejects = Some(BufWriter::new(f));
+                }
+                if let Some(w) = rejects.as_mut() {
+                    serde_json::to_writer(&mut *w, r)?;
+                    w.write_all(b"\n").map_err(out_err(&reject_tmp))?;
+                }
+                Ok(())
+            },
+            &|n| progress.inc_decompressed(n),
+        )?;
+        let written = pw.finish()?;
+        // Commit: rename each file into place, then the rejects, then the manifest line.
+        let mut files = Vec::new();
+        for t in written {
+            let rel = t.strip_prefix(&tmp).unwrap_or(&t).with_extension("");
+            let dest = out.join(&rel);
+            if let Some(parent) = dest.parent() {
+                fs::create_dir_all(parent).map_err(out_err(parent))?;
+            }
+            summary.bytes_written += fs::metadata(&t).map(|m| m.len()).unwrap_or(0);
+            fs::rename(&t, &dest).map_err(out_err(&dest))?;
+            files.push(rel.display().to_string());
+            summary.files_written += 1;
+        }
+        if let Some(mut w) = rejects.take() {
+            w.flush().map_err(out_err(&reject_tmp))?;
+            drop(w);
+            let dir = out.join("_rejects");
+            fs::create_dir_all(&dir).map_err(out_err(&dir))?;
+            let dest = dir.join(format!("{}.ndjson", &hash[..16]));
+            fs::rename(&reject_tmp, &dest).map_err(out_err(&dest))?;
+            summary.reject_files.push(dest);
+        }
+        let entry = ManifestEntry {
+            hash: hash.clone(),
+            name,
+            events: stats.events,
+            rejected: stats.rejected,
+            files,
+        };
+        append_manifest(out, &entry)?;
+        manifest.insert(hash, entry);
+        summary.scan.add(&stats);
+    }
+    progress.finish();
+    let _ = fs::remove_dir_all(&tmp_root);
+    summary.seconds = start.elapsed().as_secs_f64();
+    Ok(summary)
+}
+
+fn append_manifest(out: &Path, entry: &ManifestEntry) -> Result<()> {
+    let path = out.join(MANIFEST);
+    if let Some(p) = path.parent() {
+        fs::create_dir_all(p).map_err(out_err(p))?;
+    }
+    let mut line = serde_json::to_string(entry)?;
+    line.push('\n');
+    let mut f = fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .map_err(out_err(&path))?;
+    f.write_all(line.as_bytes()).map_err(out_err(&path))?;
+    f.sync_data().map_err(out_err(&path))?;
+    Ok(())
+}
+
+/// True if `dir` looks like an archive written by `convert`.
+pub fn is_archive(dir: &Path) -> bool {
+    dir.join(MANIFEST).is_file()
+        || fs::read_dir(dir).is_ok_and(|mut it| {
+            it.any(|e| e.is_ok_and(|e| e.file_name().to_string_lossy().starts_with("cluster=")))
+        })
+}
+
+/// Keeps `schema` used: the partition column names of the archive.
+pub fn partition_columns() -> [&'static str; 2] {
+    schema::PARTITION_COLUMNS
+}
+
+#[allow(dead_code)]
+fn _assert_array(_: &dyn Array) {}

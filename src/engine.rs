@@ -1,0 +1,336 @@
+//! DataFusion: a session with a bounded, spilling memory pool, and table `audit` over either an
+//! archive written by `convert` (a hive-partitioned listing table: partition and row-group
+//! pruning) or raw logs parsed on the fly by the same [`scan`](crate::scan) pipeline (a streaming
+//! table: nothing is written, memory stays bounded).
+//!
+//! Time and cluster limits (`--from/--to/--cluster`) become filters on `event_time`, `date` and
+//! `cluster` under a view named `audit`, so every rule and ad-hoc query sees only that slice and
+//! DataFusion prunes partitions and row groups for it.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use datafusion::arrow::datatypes::{DataType, SchemaRef};
+use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::catalog::streaming::StreamingTable;
+use datafusion::datasource::file_format::parquet::ParquetFormat;
+use datafusion::datasource::listing::{
+    ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
+};
+use datafusion::execution::TaskContext;
+use datafusion::execution::memory_pool::FairSpillPool;
+use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+use datafusion::logical_expr::{Expr, col, lit};
+use datafusion::physical_plan::SendableRecordBatchStream;
+use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
+use datafusion::physical_plan::streaming::PartitionStream;
+use datafusion::prelude::{SessionConfig, SessionContext};
+use datafusion::scalar::ScalarValue;
+use futures::StreamExt;
+
+use crate::error::{Error, Result};
+use crate::input::{Source, expand};
+use crate::scan::{Reject, ScanOptions, ScanStats, scan_source};
+use crate::schema::{event_schema, file_schema};
+use crate::timestamp::{MICROS_PER_DAY, date_string, parse_micros};
+
+/// Default memory limit of the query engine: 512 MiB, beyond which sorts and aggregations spill.
+pub const DEFAULT_MEMORY_LIMIT: usize = 512 << 20;
+
+/// The name queries use for the events.
+pub const TABLE: &str = "audit";
+const BASE_TABLE: &str = "audit_all";
+
+/// Where the events come from.
+#[derive(Debug, Clone)]
+pub enum Data {
+    /// A directory written by `convert`.
+    Archive(PathBuf),
+    /// Raw logs, parsed on the fly.
+    Raw(Vec<Source>),
+}
+
+impl Data {
+    /// An archive if the single path is one, else raw logs (files, directories, globs, `-`).
+    pub fn from_paths(paths: &[String]) -> Result<Self> {
+        if let [one] = paths {
+            let p = Path::new(one);
+            if p.is_dir() && crate::convert::is_archive(p) {
+                return Ok(Data::Archive(p.to_path_buf()));
+            }
+        }
+        for p in paths {
+            if Path::new(p).is_dir() && crate::convert::is_archive(Path::new(p)) {
+                return Err(Error::Usage(format!(
+                    "{p} is an archive; give one archive on its own, or raw log files, not both"
+                )));
+            }
+        }
+        Ok(Data::Raw(expand(paths)?))
+    }
+}
+
+/// The slice of time and clusters to look at.
+#[derive(Debug, Clone, Default)]
+pub struct Scope {
+    /// Inclusive start, microseconds UTC.
+    pub from: Option<i64>,
+    /// Exclusive end, microseconds UTC.
+    pub to: Option<i64>,
+    pub clusters: Vec<String>,
+}
+
+/// Parses `--from`/`--to`: a date (`2026-01-05`, meaning that whole day for `--to`) or RFC 3339.
+pub fn parse_bound(s: &str, is_end: bool) -> Result<i64> {
+    let t = parse_micros(s).ok_or_else(|| {
+        Error::Usage(format!(
+            "cannot read {s:?} as a date or time: use YYYY-MM-DD or RFC 3339 such as 2026-01-05T08:00:00Z"
+        ))
+    })?;
+    // A bare date as the end means "through the end of that day".
+    Ok(if is_end && s.trim().len() == 10 {
+        t + MICROS_PER_DAY
+    } else {
+        t
+    })
+}
+
+impl Scope {
+    fn filters(&self) -> Vec<Expr> {
+        let ts = |v: i64| {
+            lit(ScalarValue::TimestampMicrosecond(
+                Some(v),
+                Some("UTC".into()),
+            ))
+        };
+        let mut f = Vec::new();
+        if let Some(from) = self.from {
+            f.push(col("event_time").gt_eq(ts(from)));
+            f.push(col("date").gt_eq(lit(date_string(from))));
+        }
+        if let Some(to) = self.to {
+            f.push(col("event_time").lt(ts(to)));
+            f.push(col("date").lt_eq(lit(date_string(to - 1))));
+        }
+        if !self.clusters.is_empty() {
+            f.push(col("cluster").in_list(
+                self.clusters.iter().map(|c| lit(c.clone())).collect(),
+                false,
+            ));
+        }
+        f
+    }
+}
+
+/// Scan counts and rejects of a raw-log table, filled by the first complete scan.
+#[derive(Debug, Default)]
+pub struct RawReport {
+    pub stats: ScanStats,
+    /// The first rejects, for the summary (all of them go to `rejects_file` when set).
+    pub first_rejects: Vec<Reject>,
+    pub done: bool,
+}
+
+impl fmt::Display for RawReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = &self.stats;
+        write!(
+            f,
+            "{} lines read, {} events parsed, {} lines rejected",
+            s.lines, s.events, s.rejected
+        )?;
+        if s.skipped > 0 {
+            write!(
+                f,
+                ", {} lines skipped unparsed (they lack the rules' literals)",
+                s.skipped
+            )?;
+        }
+        Ok(())
+    }
+}
+
+struct RawPartition {
+    sources: Vec<Source>,
+    opts: ScanOptions,
+    report: Arc<Mutex<RawReport>>,
+    rejects_file: Option<PathBuf>,
+}
+
+impl fmt::Debug for RawPartition {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "RawPartition({} sources)", self.sources.len())
+    }
+}
+
+const KEEP_REJECTS: usize = 20;
+
+impl PartitionStream for RawPartition {
+    fn schema(&self) -> &SchemaRef {
+        static SCHEMA: std::sync::LazyLock<SchemaRef> = std::sync::LazyLock::new(event_schema);
+        &SCHEMA
+    }
+
+    fn execute(&self, _ctx: Arc<TaskContext>) -> SendableRecordBatchStream {
+        let (tx, rx) = tokio::sync::mpsc::channel::<datafusion::error::Result<RecordBatch>>(2);
+        let sources = self.sources.clone();
+        let opts = self.opts.clone();
+        let report = Arc::clone(&self.report);
+        let first_run = report.lock().map(|r| !r.done).unwrap_or(false);
+        let rejects_file = if first_run {
+            self.rejects_file.clone()
+        } else {
+            None
+        };
+        std::thread::spawn(move || {
+            let mut total = ScanStats::default();
+            let mut kept = Vec::new();
+            let mut writer = None;
+            let mut run = || -> Result<()> {
+                if let Some(p) = &rejects_file {
+                    let f = std::fs::File::create(p).map_err(|source| Error::Output {
+                        path: p.clone(),
+                        source,
+                    })?;
+                    writer = Some(std::io::BufWriter::new(f));
+                }
+                for src in &sources {
+                    let stats = scan_source(
+                        src,
+                        &opts,
+                        &mut |b| {
+                            tx.blocking_send(Ok(b))
+                                .map_err(|_| Error::Usage("query finished early".into()))
+                        },
+                        &mut |r| {
+                            if kept.len() < KEEP_REJECTS {
+                                kept.push(r.clone());
+                            }
+                            if let Some(w) = writer.as_mut() {
+                                use std::io::Write;
+                                serde_json::to_writer(&mut *w, r)?;
+                                w.write_all(b"\n")?;
+                            }
+                            Ok(())
+                        },
+                        &|_| {},
+                    )?;
+                    total.add(&stats);
+                }
+                if let Some(mut w) = writer.take() {
+                    use std::io::Write;
+                    w.flush()?;
+                }
+                Ok(())
+            };
+            match run() {
+                Ok(()) => {
+                    if let Ok(mut r) = report.lock() {
+                        if !r.done {
+                            r.stats = total;
+                            r.first_rejects = kept;
+                            r.done = true;
+                        }
+                    }
+                }
+                Err(Error::Usage(m)) if m == "query finished early" => {}
+                Err(e) => {
+                    let _ = tx.blocking_send(Err(datafusion::error::DataFusionError::External(
+                        Box::new(e),
+                    )));
+                }
+            }
+        });
+        let stream =
+            futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|b| (b, rx)) });
+        Box::pin(RecordBatchStreamAdapter::new(
+            event_schema(),
+            stream.boxed(),
+        ))
+    }
+}
+
+/// Engine settings.
+#[derive(Debug, Clone)]
+pub struct EngineOptions {
+    pub memory_limit: usize,
+    pub threads: usize,
+    pub scan: ScanOptions,
+    /// Where to write every rejected line of raw input (NDJSON), if anywhere.
+    pub rejects_file: Option<PathBuf>,
+}
+
+impl Default for EngineOptions {
+    fn default() -> Self {
+        Self {
+            memory_limit: DEFAULT_MEMORY_LIMIT,
+            threads: std::thread::available_parallelism().map_or(2, std::num::NonZero::get),
+            scan: ScanOptions::default(),
+            rejects_file: None,
+        }
+    }
+}
+
+/// A DataFusion session with table `audit` registered.
+pub struct Engine {
+    pub ctx: SessionContext,
+    /// Filled for raw input after the first query has read it all.
+    pub raw: Option<Arc<Mutex<RawReport>>>,
+}
+
+impl Engine {
+    /// Builds the session and registers `data` as `audit`, limited to `scope`.
+    pub async fn open(data: &Data, scope: &Scope, opts: &EngineOptions) -> Result<Self> {
+        let runtime = RuntimeEnvBuilder::new()
+            .with_memory_pool(Arc::new(FairSpillPool::new(opts.memory_limit)))
+            .build_arc()?;
+        let mut config = SessionConfig::new()
+            .with_target_partitions(opts.threads.max(1))
+            .with_information_schema(true);
+        let o = config.options_mut();
+        o.execution.parquet.pushdown_filters = true;
+        o.execution.parquet.reorder_filters = true;
+        o.execution.time_zone = Some("+00:00".into());
+        let ctx = SessionContext::new_with_config_rt(config, runtime);
+        let mut raw = None;
+        match data {
+            Data::Archive(dir) => {
+                let url = ListingTableUrl::parse(dir.to_string_lossy())?;
+                let listing = ListingOptions::new(Arc::new(ParquetFormat::default()))
+                    .with_file_extension(".parquet")
+                    .with_table_partition_cols(vec![
+                        ("cluster".to_owned(), DataType::Utf8),
+                        ("date".to_owned(), DataType::Utf8),
+                    ]);
+                let config = ListingTableConfig::new(url)
+                    .with_listing_options(listing)
+                    .with_schema(file_schema());
+                ctx.register_table(BASE_TABLE, Arc::new(ListingTable::try_new(config)?))?;
+            }
+            Data::Raw(sources) => {
+                let report = Arc::new(Mutex::new(RawReport::default()));
+                let part = RawPartition {
+                    sources: sources.clone(),
+                    opts: opts.scan.clone(),
+                    report: Arc::clone(&report),
+                    rejects_file: opts.rejects_file.clone(),
+                };
+                let table = StreamingTable::try_new(event_schema(), vec![Arc::new(part)])?;
+                ctx.register_table(BASE_TABLE, Arc::new(table))?;
+                raw = Some(report);
+            }
+        }
+        let mut df = ctx.table(BASE_TABLE).await?;
+        for f in scope.filters() {
+            df = df.filter(f)?;
+        }
+        ctx.register_table(TABLE, df.into_view())?;
+        Ok(Self { ctx, raw })
+    }
+
+    /// The raw-input report, once a query has read everything.
+    pub fn raw_report(&self) -> Option<std::sync::MutexGuard<'_, RawReport>> {
+        self.raw.as_ref().and_then(|r| r.lock().ok())
+    }
+}

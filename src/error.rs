@@ -1,0 +1,50 @@
+//! The library's one error type. Variants carry the path, line or rule they are about, and the
+//! message says what to do next; `main` prints the cause chain and maps it to exit code 2.
+
+use std::path::PathBuf;
+
+/// Everything that can stop a run. Bad input *lines* are not errors: they are rejects, counted
+/// and recorded by [`crate::rejects`]; only `--strict` turns the first one into [`Error::Strict`].
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("cannot read {}: {source} (check the path and its permissions)", path.display())]
+    Input {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("no input matches {0:?} (give a file, a directory, a glob pattern or - for stdin)")]
+    NoMatch(String),
+    #[error("cannot write {}: {source}", path.display())]
+    Output {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{} already exists; pass --force to overwrite it", .0.display())]
+    Exists(PathBuf),
+    #[error(
+        "{file}:{line}: {reason} (--strict stops at the first bad line; drop it to skip and record bad lines)"
+    )]
+    Strict {
+        file: String,
+        line: u64,
+        reason: String,
+    },
+    #[error("rule {path}: {message}")]
+    Rule { path: String, message: String },
+    #[error("{0}")]
+    Usage(String),
+    #[error(transparent)]
+    DataFusion(#[from] datafusion::error::DataFusionError),
+    #[error(transparent)]
+    Arrow(#[from] datafusion::arrow::error::ArrowError),
+    #[error(transparent)]
+    Parquet(#[from] datafusion::parquet::errors::ParquetError),
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Json(#[from] serde_json::Error),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

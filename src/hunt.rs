@@ -1,0 +1,241 @@
+//! Running rules: alerts (one per matching event) and stats (matches grouped by account, verb and
+//! resource, or other keys).
+//!
+//! An alert's id is derived from the rule and the event (md5 of rule id, audit id, stage, event
+//! time, user, verb, request URI, namespace and object name), never from a counter or a file
+//! path, so hunting an archive and hunting the raw logs it came from give the same ids.
+
+use datafusion::arrow::datatypes::DataType;
+use datafusion::functions::expr_fn::{coalesce, concat_ws, md5, split_part, starts_with};
+use datafusion::functions_nested::expr_fn::{array_element, map_extract};
+use datafusion::logical_expr::{Expr, SortExpr, cast, col, lit, when};
+use datafusion::prelude::DataFrame;
+
+use crate::engine::Engine;
+use crate::error::{Error, Result};
+use crate::rules::{Rule, plan, read_only};
+
+/// The columns of an alert, in order.
+pub const ALERT_COLUMNS: [&str; 30] = [
+    "rule_id",
+    "rule_name",
+    "severity",
+    "risk_score",
+    "alert_id",
+    "event_time",
+    "audit_id",
+    "stage",
+    "user_name",
+    "sa_namespace",
+    "sa_name",
+    "verb",
+    "resource",
+    "subresource",
+    "namespace",
+    "object_name",
+    "api_group",
+    "request_uri",
+    "response_code",
+    "response_message",
+    "source_ips",
+    "user_agent",
+    "impersonated_user_name",
+    "pod_name",
+    "node_name",
+    "authz_decision",
+    "authz_reason",
+    "source_file",
+    "source_line",
+    "cluster",
+];
+
+fn text(e: Expr) -> Expr {
+    coalesce(vec![cast(e, DataType::Utf8), lit("")])
+}
+
+fn extra(key: &str) -> Expr {
+    array_element(
+        array_element(map_extract(col("user_extra"), lit(key)), lit(1i64)),
+        lit(1i64),
+    )
+}
+
+/// The alert projection of a rule's matches.
+pub fn alert_exprs(rule: &Rule) -> Result<Vec<Expr>> {
+    let is_sa = starts_with(col("user_name"), lit("system:serviceaccount:"));
+    let id_parts = vec![
+        lit(rule.id.clone()),
+        text(col("audit_id")),
+        text(col("stage")),
+        text(cast(col("event_time"), DataType::Int64)),
+        text(col("user_name")),
+        text(col("verb")),
+        text(col("request_uri")),
+        text(col("namespace")),
+        text(col("object_name")),
+    ];
+    Ok(vec![
+        lit(rule.id.clone()).alias("rule_id"),
+        lit(rule.name.clone()).alias("rule_name"),
+        lit(rule.severity.clone()).alias("severity"),
+        lit(rule.risk_score).alias("risk_score"),
+        md5(concat_ws(lit("|"), id_parts)).alias("alert_id"),
+        col("event_time"),
+        col("audit_id"),
+        col("stage"),
+        col("user_name"),
+        when(
+            is_sa.clone(),
+            split_part(col("user_name"), lit(":"), lit(3i64)),
+        )
+        .end()?
+        .alias("sa_namespace"),
+        when(is_sa, split_part(col("user_name"), lit(":"), lit(4i64)))
+            .end()?
+            .alias("sa_name"),
+        col("verb"),
+        col("resource"),
+        col("subresource"),
+        col("namespace"),
+        col("object_name"),
+        col("api_group"),
+        col("request_uri"),
+        col("response_code"),
+        col("response_message"),
+        col("source_ips"),
+        col("user_agent"),
+        col("impersonated_user_name"),
+        extra("authentication.kubernetes.io/pod-name").alias("pod_name"),
+        extra("authentication.kubernetes.io/node-name").alias("node_name"),
+        col("authz_decision"),
+        col("authz_reason"),
+        col("source_file"),
+        col("source_line"),
+        col("cluster"),
+    ])
+}
+
+/// Alerts of all `rules`, ordered by event time, rule and alert id.
+pub async fn alerts(engine: &Engine, rules: &[Rule], limit: Option<usize>) -> Result<DataFrame> {
+    let mut all: Option<DataFrame> = None;
+    for r in rules {
+        let df = plan(&engine.ctx, r)
+            .await?
+            .select(alert_exprs(r)?)
+            .map_err(|e| Error::Rule {
+                path: r.path.clone(),
+                message: format!("the rule must return the columns of table audit (SELECT *): {e}"),
+            })?;
+        all = Some(match all {
+            None => df,
+            Some(a) => a.union(df)?,
+        });
+    }
+    let Some(df) = all else {
+        return Err(Error::Usage("no rules to run".into()));
+    };
+    let df = df.sort(vec![
+        col("event_time").sort(true, true),
+        col("rule_id").sort(true, true),
+        col("alert_id").sort(true, true),
+    ])?;
+    Ok(match limit {
+        Some(n) => df.limit(0, Some(n))?,
+        None => df,
+    })
+}
+
+/// What `stats` can group by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum GroupKey {
+    Account,
+    Verb,
+    Resource,
+    Namespace,
+    UserAgent,
+    SourceIp,
+    Cluster,
+    Day,
+    Hour,
+}
+
+impl GroupKey {
+    /// The key's column name and its expression (fixed text of ours, never user input).
+    fn sql(self) -> (&'static str, &'static str) {
+        match self {
+            GroupKey::Account => ("account", "user_name"),
+            GroupKey::Verb => ("verb", "verb"),
+            GroupKey::Resource => (
+                "resource",
+                "CASE WHEN resource IS NULL THEN split_part(request_uri, '?', 1) \
+                 WHEN subresource IS NULL OR subresource = '' THEN resource \
+                 ELSE concat(resource, '/', subresource) END",
+            ),
+            GroupKey::Namespace => ("namespace", "namespace"),
+            GroupKey::UserAgent => ("user_agent", "user_agent"),
+            GroupKey::SourceIp => ("source_ip", "source_ip"),
+            GroupKey::Cluster => ("cluster", "cluster"),
+            GroupKey::Day => ("day", "to_char(event_time, '%Y-%m-%d')"),
+            GroupKey::Hour => (
+                "hour",
+                "to_char(date_trunc('hour', event_time), '%Y-%m-%dT%H:00:00Z')",
+            ),
+        }
+    }
+}
+
+/// The default grouping of `stats`.
+pub const DEFAULT_KEYS: [GroupKey; 3] = [GroupKey::Account, GroupKey::Verb, GroupKey::Resource];
+
+/// The rule's matches grouped by `keys`: count, first and last seen, and the distinct
+/// namespaces, source IPs and user agents; largest count first.
+pub async fn stats(engine: &Engine, rule: &Rule, keys: &[GroupKey]) -> Result<DataFrame> {
+    let keys = if keys.is_empty() {
+        &DEFAULT_KEYS[..]
+    } else {
+        keys
+    };
+    let matches = plan(&engine.ctx, rule).await?;
+    let view = "audithound_matches";
+    let _ = engine.ctx.deregister_table(view)?;
+    engine.ctx.register_table(view, matches.into_view())?;
+    let per_ip = keys.contains(&GroupKey::SourceIp);
+    let from = if per_ip {
+        // One row per source IP (an event without IPs counts once, under an empty IP).
+        format!(
+            "(SELECT *, unnest(CASE WHEN cardinality(source_ips) > 0 THEN source_ips ELSE make_array('') END) AS source_ip FROM {view})"
+        )
+    } else {
+        view.to_owned()
+    };
+    let mut select = Vec::new();
+    let mut group = Vec::new();
+    let mut order = vec!["count DESC".to_owned()];
+    for (i, k) in keys.iter().enumerate() {
+        let (name, expr) = k.sql();
+        select.push(format!("{expr} AS {name}"));
+        group.push((i + 1).to_string());
+        order.push(format!("{name} ASC NULLS FIRST"));
+    }
+    let sql = format!(
+        "SELECT {keys}, count(*) AS count, min(event_time) AS first_seen, max(event_time) AS last_seen, \
+         array_sort(array_agg(DISTINCT namespace) FILTER (WHERE namespace IS NOT NULL)) AS namespaces, \
+         array_sort(array_distinct(flatten(array_agg(source_ips) FILTER (WHERE source_ips IS NOT NULL)))) AS source_ips, \
+         array_sort(array_agg(DISTINCT user_agent) FILTER (WHERE user_agent IS NOT NULL)) AS user_agents \
+         FROM {from} GROUP BY {group} ORDER BY {order}",
+        keys = select.join(", "),
+        group = group.join(", "),
+        order = order.join(", "),
+    );
+    Ok(engine.ctx.sql_with_options(&sql, read_only()).await?)
+}
+
+/// Runs ad-hoc read-only SQL over table `audit`.
+pub async fn sql(engine: &Engine, query: &str) -> Result<DataFrame> {
+    Ok(engine.ctx.sql_with_options(query, read_only()).await?)
+}
+
+/// Sort expressions helper kept for callers that re-sort results.
+pub fn by(cols: &[&str]) -> Vec<SortExpr> {
+    cols.iter().map(|c| col(*c).sort(true, true)).collect()
+}

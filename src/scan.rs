@@ -1,0 +1,695 @@
+//! The one parser pipeline: a source's bytes → lines → [`parse`](crate::parse) → Arrow batches.
+//!
+//! A reader thread cuts the decompressed stream into blocks of whole lines (~8 MiB); worker
+//! threads parse blocks into [`RecordBatch`]es; the caller receives them **in input order**, so
+//! output never depends on thread timing. Memory is bounded by the few blocks in flight. Bad lines
+//! become [`Reject`]s with file, line and reason; `--strict` turns the first one into an error.
+
+use std::io::BufRead;
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+
+use datafusion::arrow::record_batch::RecordBatch;
+use memchr::memmem;
+use serde::Serialize;
+
+use crate::batch::EventRows;
+use crate::error::{Error, Result};
+use crate::input::Source;
+use crate::parse::{Event, Sink, parse_line};
+
+/// Default cap on one line (or one multi-line document): 16 MiB.
+pub const DEFAULT_MAX_LINE: usize = 16 << 20;
+/// A multi-line JSON document (pretty-printed event, EventList, array) may be this large.
+const MAX_DOCUMENT: usize = 256 << 20;
+const BLOCK_BYTES: usize = 8 << 20;
+const EXCERPT_BYTES: usize = 120;
+
+/// A rule's literals: a line can only match if, for every group, it holds one of the group's
+/// strings. Lines that cannot match are not parsed at all (hunting raw logs).
+#[derive(Debug, Clone, Default)]
+pub struct Prefilter {
+    groups: Vec<Vec<memmem::Finder<'static>>>,
+}
+
+impl Prefilter {
+    pub fn new(groups: &[Vec<String>]) -> Self {
+        Self {
+            groups: groups
+                .iter()
+                .map(|g| {
+                    g.iter()
+                        .map(|s| memmem::Finder::new(s.as_bytes()).into_owned())
+                        .collect()
+                })
+                .collect(),
+        }
+    }
+
+    pub fn matches(&self, line: &[u8]) -> bool {
+        self.groups
+            .iter()
+            .all(|g| g.iter().any(|f| f.find(line).is_some()))
+    }
+}
+
+/// Which lines to keep: all of them, or those that any of several prefilters accepts.
+#[derive(Debug, Clone, Default)]
+pub struct LineFilter {
+    any_of: Option<Vec<Prefilter>>,
+}
+
+impl LineFilter {
+    pub fn all() -> Self {
+        Self::default()
+    }
+
+    pub fn any_of(filters: Vec<Prefilter>) -> Self {
+        Self {
+            any_of: Some(filters),
+        }
+    }
+
+    fn keep(&self, line: &[u8]) -> bool {
+        self.any_of
+            .as_ref()
+            .is_none_or(|fs| fs.iter().any(|f| f.matches(line)))
+    }
+
+    pub fn is_all(&self) -> bool {
+        self.any_of.is_none()
+    }
+}
+
+/// How to scan.
+#[derive(Debug, Clone)]
+pub struct ScanOptions {
+    pub max_line: usize,
+    /// Partition value for every event (`--cluster`); else the wrapper's, else `default`.
+    pub cluster: Option<String>,
+    pub strict: bool,
+    pub threads: usize,
+    pub filter: LineFilter,
+}
+
+impl Default for ScanOptions {
+    fn default() -> Self {
+        Self {
+            max_line: DEFAULT_MAX_LINE,
+            cluster: None,
+            strict: false,
+            threads: std::thread::available_parallelism().map_or(2, std::num::NonZero::get),
+            filter: LineFilter::all(),
+        }
+    }
+}
+
+/// A rejected line, as recorded in `_rejects/*.ndjson`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Reject {
+    pub file: String,
+    pub line: u64,
+    pub reason: String,
+    /// The line's first bytes (lossy UTF-8).
+    pub excerpt: String,
+}
+
+/// Counts from one scan.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ScanStats {
+    pub lines: u64,
+    pub events: u64,
+    pub rejected: u64,
+    /// Lines a rule prefilter ruled out without parsing them.
+    pub skipped: u64,
+    /// Decompressed bytes read.
+    pub bytes: u64,
+}
+
+impl ScanStats {
+    pub fn add(&mut self, o: &ScanStats) {
+        self.lines += o.lines;
+        self.events += o.events;
+        self.rejected += o.rejected;
+        self.skipped += o.skipped;
+        self.bytes += o.bytes;
+    }
+}
+
+/// Makes a value safe as a directory name (`cluster=<name>`): letters, digits, `.`, `_`, `-`.
+pub fn sanitize_partition(v: &str) -> String {
+    let s: String = v
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if s.is_empty() || s.starts_with('.') {
+        format!("_{s}")
+    } else {
+        s
+    }
+}
+
+fn excerpt(line: &[u8]) -> String {
+    let end = line.len().min(EXCERPT_BYTES);
+    String::from_utf8_lossy(&line[..end]).into_owned()
+}
+
+struct Block {
+    data: Vec<u8>,
+    first_line: u64,
+    /// Lines dropped by the reader for being over the cap: (line, excerpt).
+    oversized: Vec<(u64, String)>,
+    /// The whole source is one multi-line JSON document (or several).
+    document: bool,
+    /// A read error after this block (corrupt or truncated compressed data).
+    error: Option<(u64, String)>,
+}
+
+struct Parsed {
+    batch: Option<RecordBatch>,
+    rejects: Vec<Reject>,
+    stats: ScanStats,
+}
+
+/// Appends parsed events to the builders, rejects to a list.
+struct RowSink<'a> {
+    rows: &'a mut EventRows,
+    rejects: &'a mut Vec<Reject>,
+    file: &'a str,
+    line: u64,
+    line_text: &'a [u8],
+    cluster: Option<&'a str>,
+    events: u64,
+}
+
+impl Sink for RowSink<'_> {
+    fn event(&mut self, e: Event<'_>) {
+        let cluster = match (self.cluster, e.cluster.as_deref()) {
+            (Some(c), _) => sanitize_partition(c),
+            (None, Some(c)) => sanitize_partition(c),
+            (None, None) => "default".to_owned(),
+        };
+        self.rows.append(&e, self.file, self.line, &cluster);
+        self.events += 1;
+    }
+
+    fn reject(&mut self, reason: String) {
+        self.rejects.push(Reject {
+            file: self.file.to_owned(),
+            line: self.line,
+            reason,
+            excerpt: excerpt(self.line_text),
+        });
+    }
+}
+
+fn parse_one(
+    text: &[u8],
+    line_no: u64,
+    file: &str,
+    opts: &ScanOptions,
+    rows: &mut EventRows,
+    out: &mut Parsed,
+) {
+    let text = text.strip_suffix(b"\r").unwrap_or(text);
+    if text.iter().all(u8::is_ascii_whitespace) {
+        return;
+    }
+    out.stats.lines += 1;
+    if !opts.filter.keep(text) {
+        out.stats.skipped += 1;
+        return;
+    }
+    let mut sink = RowSink {
+        rows,
+        rejects: &mut out.rejects,
+        file,
+        line: line_no,
+        line_text: text,
+        cluster: opts.cluster.as_deref(),
+        events: 0,
+    };
+    match std::str::from_utf8(text) {
+        Ok(s) => parse_line(s, &mut sink),
+        Err(e) => sink.reject(format!("invalid UTF-8 at byte {}", e.valid_up_to())),
+    }
+    out.stats.events += sink.events;
+}
+
+fn parse_block(block: &Block, file: &str, opts: &ScanOptions) -> Result<Parsed> {
+    let mut rows = EventRows::new();
+    let mut out = Parsed {
+        batch: None,
+        rejects: Vec::new(),
+        stats: ScanStats {
+            bytes: block.data.len() as u64,
+            ..ScanStats::default()
+        },
+    };
+    for (line, ex) in &block.oversized {
+        out.stats.lines += 1;
+        out.rejects.push(Reject {
+            file: file.to_owned(),
+            line: *line,
+            reason: format!(
+                "line longer than the cap of {} bytes (--max-line-bytes)",
+                opts.max_line
+            ),
+            excerpt: ex.clone(),
+        });
+    }
+    let mut as_lines = !block.document;
+    if block.document {
+        as_lines = !parse_document(
+            &block.data,
+            block.first_line,
+            file,
+            opts,
+            &mut rows,
+            &mut out,
+        );
+    }
+    if as_lines {
+        let mut start = 0;
+        let mut line_no = block.first_line;
+        for nl in memchr::memchr_iter(b'\n', &block.data) {
+            parse_one(
+                &block.data[start..nl],
+                line_no,
+                file,
+                opts,
+                &mut rows,
+                &mut out,
+            );
+            start = nl + 1;
+            line_no += 1;
+        }
+        if start < block.data.len() {
+            parse_one(
+                &block.data[start..],
+                line_no,
+                file,
+                opts,
+                &mut rows,
+                &mut out,
+            );
+        }
+    }
+    if let Some((line, msg)) = &block.error {
+        out.stats.rejected += 0;
+        out.rejects.push(Reject {
+            file: file.to_owned(),
+            line: *line,
+            reason: format!("read error, the rest of the file is unreadable: {msg}"),
+            excerpt: String::new(),
+        });
+    }
+    out.stats.rejected = out.rejects.len() as u64;
+    if !rows.is_empty() {
+        out.batch = Some(rows.finish()?);
+    }
+    Ok(out)
+}
+
+/// Parses a buffer holding one or more multi-line JSON values. Returns false (having done
+/// nothing) if it is not that, so the caller reads it as lines instead.
+fn parse_document(
+    data: &[u8],
+    first_line: u64,
+    file: &str,
+    opts: &ScanOptions,
+    rows: &mut EventRows,
+    out: &mut Parsed,
+) -> bool {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return false;
+    };
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let offset = data.len() - text.len();
+    let mut values = Vec::new();
+    let stream =
+        serde_json::Deserializer::from_str(text).into_iter::<&serde_json::value::RawValue>();
+    for v in stream {
+        match v {
+            Ok(v) => values.push(v),
+            Err(_) => return false,
+        }
+    }
+    for v in values {
+        let at = v.get().as_ptr() as usize - text.as_ptr() as usize + offset;
+        let line_no = first_line + memchr::memchr_iter(b'\n', &data[..at]).count() as u64;
+        out.stats.lines += 1;
+        let mut sink = RowSink {
+            rows,
+            rejects: &mut out.rejects,
+            file,
+            line: line_no,
+            line_text: v.get().as_bytes(),
+            cluster: opts.cluster.as_deref(),
+            events: 0,
+        };
+        parse_line(v.get(), &mut sink);
+        out.stats.events += sink.events;
+    }
+    true
+}
+
+/// Reads blocks of whole lines from `r` and sends them to the workers round-robin.
+fn read_blocks(mut r: Box<dyn BufRead + Send>, max_line: usize, senders: &[SyncSender<Block>]) {
+    let mut line_no: u64 = 1;
+    let mut seq = 0usize;
+    let mut first = true;
+    loop {
+        let mut block = Block {
+            data: Vec::with_capacity(BLOCK_BYTES + (64 << 10)),
+            first_line: line_no,
+            oversized: Vec::new(),
+            document: false,
+            error: None,
+        };
+        let mut line_start = 0usize; // start of the current (incomplete) line in block.data
+        let mut skipping = false; // inside an oversized line, dropping bytes up to its newline
+        let mut eof = false;
+        loop {
+            let buf = match r.fill_buf() {
+                Ok(b) => b,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    block.error = Some((line_no, e.to_string()));
+                    eof = true;
+                    break;
+                }
+            };
+            if buf.is_empty() {
+                eof = true;
+                break;
+            }
+            let (used, newline) = match memchr::memchr(b'\n', buf) {
+                Some(i) => (i + 1, true),
+                None => (buf.len(), false),
+            };
+            if !skipping {
+                block.data.extend_from_slice(&buf[..used]);
+            }
+            r.consume(used);
+            if newline {
+                line_no += 1;
+                skipping = false;
+                line_start = block.data.len();
+                if block.data.len() >= BLOCK_BYTES {
+                    break;
+                }
+            } else if !skipping
+                && block.data.len() - line_start > max_line
+                && !(first && looks_like_document(&block.data))
+            {
+                block
+                    .oversized
+                    .push((line_no, excerpt(&block.data[line_start..])));
+                block.data.truncate(line_start);
+                skipping = true;
+            } else if first && block.data.len() > MAX_DOCUMENT {
+                block
+                    .oversized
+                    .push((line_no, excerpt(&block.data[line_start..])));
+                block.data.truncate(line_start);
+                skipping = true;
+            }
+        }
+        if first {
+            first = false;
+            if is_document(&block.data) && !eof {
+                // A multi-line document: read the rest of it into this block.
+                let mut rest = Vec::new();
+                let limit = (MAX_DOCUMENT - block.data.len().min(MAX_DOCUMENT)) as u64 + 1;
+                match r.by_ref().take(limit).read_to_end(&mut rest) {
+                    Ok(_) if rest.len() as u64 >= limit => {
+                        block.error =
+                            Some((1, format!("JSON document larger than {MAX_DOCUMENT} bytes")));
+                    }
+                    Ok(_) => block.data.extend_from_slice(&rest),
+                    Err(e) => block.error = Some((line_no, e.to_string())),
+                }
+                eof = true;
+            }
+            block.document = is_document(&block.data);
+        }
+        let empty = block.data.is_empty() && block.oversized.is_empty() && block.error.is_none();
+        if !empty && senders[seq % senders.len()].send(block).is_err() {
+            return; // the consumer stopped (strict mode or an error)
+        }
+        seq += 1;
+        if eof {
+            return;
+        }
+    }
+}
+
+use std::io::Read;
+
+fn first_line(data: &[u8]) -> &[u8] {
+    let skip = data.iter().take_while(|b| b.is_ascii_whitespace()).count();
+    let data = &data[skip..];
+    let data = data.strip_prefix("\u{feff}".as_bytes()).unwrap_or(data);
+    match memchr::memchr(b'\n', data) {
+        Some(i) => &data[..i],
+        None => data,
+    }
+}
+
+fn looks_like_document(data: &[u8]) -> bool {
+    let skip = data.iter().take_while(|b| b.is_ascii_whitespace()).count();
+    let data = data[skip..]
+        .strip_prefix("\u{feff}".as_bytes())
+        .unwrap_or(&data[skip..]);
+    matches!(data.first(), Some(b'{' | b'['))
+}
+
+/// The source is a multi-line document if it starts with `{`/`[` but its first line is not a
+/// complete JSON value (a pretty-printed event, an EventList, `{"records": [...]}`).
+fn is_document(data: &[u8]) -> bool {
+    if !looks_like_document(data) {
+        return false;
+    }
+    let line = first_line(data);
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    serde_json::from_slice::<serde::de::IgnoredAny>(line).is_err()
+        && memchr::memchr(b'\n', data).is_some()
+}
+
+/// Scans one source. Batches and rejects are handed over in input order.
+pub fn scan_source(
+    src: &Source,
+    opts: &ScanOptions,
+    on_batch: &mut dyn FnMut(RecordBatch) -> Result<()>,
+    on_reject: &mut dyn FnMut(&Reject) -> Result<()>,
+    on_progress: &dyn Fn(u64),
+) -> Result<ScanStats> {
+    let (reader, _) = src.open()?;
+    scan_reader(reader, &src.name(), opts, on_batch, on_reject, on_progress)
+}
+
+/// Scans an already opened (and decompressed) stream whose events are recorded as coming from
+/// `file`.
+pub fn scan_reader(
+    reader: Box<dyn BufRead + Send>,
+    file: &str,
+    opts: &ScanOptions,
+    on_batch: &mut dyn FnMut(RecordBatch) -> Result<()>,
+    on_reject: &mut dyn FnMut(&Reject) -> Result<()>,
+    on_progress: &dyn Fn(u64),
+) -> Result<ScanStats> {
+    let workers = opts.threads.max(1);
+    let mut stats = ScanStats::default();
+    std::thread::scope(|scope| -> Result<()> {
+        let mut block_txs = Vec::new();
+        let mut result_rxs: Vec<Receiver<Result<Parsed>>> = Vec::new();
+        for _ in 0..workers {
+            let (btx, brx) = sync_channel::<Block>(1);
+            let (rtx, rrx) = sync_channel::<Result<Parsed>>(1);
+            block_txs.push(btx);
+            result_rxs.push(rrx);
+            scope.spawn(move || {
+                for block in brx {
+                    if rtx.send(parse_block(&block, file, opts)).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        let max_line = opts.max_line;
+        scope.spawn(move || read_blocks(reader, max_line, &block_txs));
+        let mut seq = 0usize;
+        let result = (|| -> Result<()> {
+            loop {
+                let Ok(parsed) = result_rxs[seq % workers].recv() else {
+                    return Ok(()); // the reader finished and this worker drained
+                };
+                let parsed = parsed?;
+                seq += 1;
+                for r in &parsed.rejects {
+                    if opts.strict {
+                        return Err(Error::Strict {
+                            file: r.file.clone(),
+                            line: r.line,
+                            reason: r.reason.clone(),
+                        });
+                    }
+                    on_reject(r)?;
+                }
+                stats.add(&parsed.stats);
+                on_progress(parsed.stats.bytes);
+                if let Some(b) = parsed.batch {
+                    on_batch(b)?;
+                }
+            }
+        })();
+        drop(result_rxs); // unblocks workers and the reader if we stopped early
+        result
+    })?;
+    Ok(stats)
+}
+
+/// Scans one line-oriented text held in memory (tests, benches).
+pub fn scan_bytes(
+    data: &[u8],
+    name: &str,
+    opts: &ScanOptions,
+) -> Result<(Vec<RecordBatch>, Vec<Reject>, ScanStats)> {
+    let block = Block {
+        data: data.to_vec(),
+        first_line: 1,
+        oversized: Vec::new(),
+        document: is_document(data),
+        error: None,
+    };
+    let p = parse_block(&block, name, opts)?;
+    Ok((p.batch.into_iter().collect(), p.rejects, p.stats))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scan_text(text: &[u8], opts: &ScanOptions) -> (u64, Vec<Reject>, ScanStats) {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let p = dir.path().join("in.log");
+        std::fs::write(&p, text).unwrap_or_default();
+        let mut rows = 0u64;
+        let mut rejects = Vec::new();
+        let stats = scan_source(
+            &Source::File(p),
+            opts,
+            &mut |b| {
+                rows += b.num_rows() as u64;
+                Ok(())
+            },
+            &mut |r| {
+                rejects.push(r.clone());
+                Ok(())
+            },
+            &|_| {},
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        (rows, rejects, stats)
+    }
+
+    const GOOD: &str = r#"{"kind":"Event","auditID":"a","verb":"get","requestURI":"/x","stageTimestamp":"2026-01-05T00:00:00Z"}"#;
+
+    #[test]
+    fn crlf_blank_lines_bad_utf8_and_oversized() {
+        let mut text = Vec::new();
+        text.extend_from_slice(GOOD.as_bytes());
+        text.extend_from_slice(b"\r\n\n   \n");
+        text.extend_from_slice(b"{\"auditID\":\"\xff\xfe\"}\n");
+        text.extend_from_slice(format!("{{\"pad\":\"{}\"}}\n", "x".repeat(300)).as_bytes());
+        text.extend_from_slice(GOOD.as_bytes());
+        let opts = ScanOptions {
+            max_line: 200,
+            ..ScanOptions::default()
+        };
+        let (rows, rejects, stats) = scan_text(&text, &opts);
+        assert_eq!(rows, 2);
+        assert_eq!(stats.lines, 4);
+        let got: Vec<(u64, bool)> = rejects
+            .iter()
+            .map(|r| (r.line, r.reason.contains("UTF-8")))
+            .collect();
+        assert_eq!(got, [(4, true), (5, false)]);
+        assert!(rejects[1].reason.contains("longer than"));
+    }
+
+    #[test]
+    fn strict_stops_at_the_first_bad_line() {
+        let text = format!("{GOOD}\nnope\n{GOOD}\n");
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let p = dir.path().join("in.log");
+        std::fs::write(&p, text).unwrap_or_default();
+        let opts = ScanOptions {
+            strict: true,
+            ..ScanOptions::default()
+        };
+        let err = scan_source(
+            &Source::File(p),
+            &opts,
+            &mut |_| Ok(()),
+            &mut |_| Ok(()),
+            &|_| {},
+        );
+        match err {
+            Err(Error::Strict { line, .. }) => assert_eq!(line, 2),
+            other => panic!("want a strict error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn pretty_printed_documents_and_arrays() {
+        let pretty = format!(
+            "\u{feff}{{\n  \"kind\": \"EventList\",\n  \"items\": [\n{GOOD},\n{GOOD}\n]\n}}\n"
+        );
+        let (rows, rejects, _) = scan_text(pretty.as_bytes(), &ScanOptions::default());
+        assert_eq!((rows, rejects.len()), (2, 0));
+        let arr = format!("[\n{GOOD},\n{GOOD},\n{GOOD}\n]\n");
+        let (rows, rejects, _) = scan_text(arr.as_bytes(), &ScanOptions::default());
+        assert_eq!((rows, rejects.len()), (3, 0));
+    }
+
+    #[test]
+    fn many_blocks_keep_line_numbers() {
+        let bad_at = 150_000u64;
+        let mut text = String::new();
+        for i in 1..=200_000u64 {
+            if i == bad_at {
+                text.push_str("garbage\n");
+            } else {
+                text.push_str(GOOD);
+                text.push('\n');
+            }
+        }
+        let (rows, rejects, stats) = scan_text(text.as_bytes(), &ScanOptions::default());
+        assert_eq!(rows, 199_999);
+        assert_eq!(stats.lines, 200_000);
+        assert_eq!(rejects.len(), 1);
+        assert_eq!(rejects[0].line, bad_at);
+    }
+
+    #[test]
+    fn prefilter_skips_lines_without_literals() {
+        let f = LineFilter::any_of(vec![Prefilter::new(&[vec![
+            "forbid".into(),
+            "granted".into(),
+        ]])]);
+        let opts = ScanOptions {
+            filter: f,
+            ..ScanOptions::default()
+        };
+        let text = format!("{GOOD}\nnot json but forbid\n");
+        let (rows, rejects, stats) = scan_text(text.as_bytes(), &opts);
+        assert_eq!((rows, rejects.len(), stats.skipped), (0, 1, 1));
+    }
+}
