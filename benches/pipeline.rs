@@ -1,1 +1,87 @@
-fn main() {}
+//! Criterion benchmarks of the pipeline at a fixed size, throughput in bytes of JSON:
+//! parse (lines → Arrow batches), convert (→ Parquet archive), hunt and stats (archive → results).
+//! Inputs are generated once, outside the timed loops. CI only builds them (`cargo bench --no-run`).
+
+use std::hint::black_box;
+
+use audithound::convert::{ConvertOptions, convert};
+use audithound::engine::{Data, Engine, EngineOptions, Scope};
+use audithound::generate::{GenerateOptions, generate};
+use audithound::input::Source;
+use audithound::rules;
+use audithound::scan::{ScanOptions, scan_bytes};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+
+const EVENTS: u64 = 20_000;
+
+fn input() -> Vec<u8> {
+    let mut out = Vec::new();
+    let opts = GenerateOptions {
+        events: EVENTS,
+        ..GenerateOptions::default()
+    };
+    if let Err(e) = generate(&opts, &mut out) {
+        panic!("generate: {e}");
+    }
+    out
+}
+
+fn bench(c: &mut Criterion) {
+    let data = input();
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let file = dir.path().join("events.jsonl");
+    std::fs::write(&file, &data).unwrap_or_else(|e| panic!("{e}"));
+    let archive = dir.path().join("archive");
+    let mut g = c.benchmark_group("pipeline");
+    g.throughput(Throughput::Bytes(data.len() as u64));
+    g.sample_size(10);
+    g.bench_function("parse", |b| {
+        b.iter(|| {
+            black_box(scan_bytes(&data, "bench", &ScanOptions::default()).map(|r| r.2.events))
+        });
+    });
+    g.bench_function("convert", |b| {
+        b.iter(|| {
+            let _ = std::fs::remove_dir_all(&archive);
+            black_box(
+                convert(
+                    &[Source::File(file.clone())],
+                    &ConvertOptions::new(&archive),
+                )
+                .map(|s| s.scan.events),
+            )
+        });
+    });
+    // hunt and stats read an archive made once, outside their loops.
+    let _ = std::fs::remove_dir_all(&archive);
+    convert(
+        &[Source::File(file.clone())],
+        &ConvertOptions::new(&archive),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let rt = tokio::runtime::Runtime::new().unwrap_or_else(|e| panic!("{e}"));
+    let (rules, _) = rules::load(None, true).unwrap_or_else(|e| panic!("{e}"));
+    let arch = Data::Archive(archive.clone());
+    g.bench_function("hunt", |b| {
+        b.iter(|| {
+            rt.block_on(async {
+                let e = Engine::open(&arch, &Scope::default(), &EngineOptions::default()).await?;
+                let df = audithound::hunt::alerts(&e, &rules, None).await?;
+                Ok::<_, audithound::Error>(black_box(df.count().await?))
+            })
+        });
+    });
+    g.bench_function("stats", |b| {
+        b.iter(|| {
+            rt.block_on(async {
+                let e = Engine::open(&arch, &Scope::default(), &EngineOptions::default()).await?;
+                let df = audithound::hunt::stats(&e, &rules[0], &[]).await?;
+                Ok::<_, audithound::Error>(black_box(df.count().await?))
+            })
+        });
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -38,7 +38,8 @@ pub enum Command {
     Rules(RulesArgs),
     /// Write a daily report (HTML, Markdown, JSON) of a rule's matches.
     Report(crate::daily::ReportArgs),
-    // TEMP-GEN
+    /// Generate realistic synthetic audit logs.
+    Generate(crate::generate_cli::GenerateArgs),
     /// Time convert, hunt, stats and report on generated or given data.
     Bench(crate::bench::BenchArgs),
     /// Convert the shipped sample in data/, hunt it, and show what to run next.
@@ -60,7 +61,8 @@ pub struct ReadArgs {
 }
 
 impl ReadArgs {
-    fn scan(&self, cluster: Option<String>) -> ScanOptions {
+    /// The scan options these flags describe.
+    pub fn scan_options(&self, cluster: Option<String>) -> ScanOptions {
         let mut o = ScanOptions {
             max_line: self.max_line_bytes,
             cluster,
@@ -246,8 +248,8 @@ pub fn run(cli: Cli) -> Result<i32> {
             Command::Sql(a) => cmd_sql(&a).await.map(|()| 0),
             Command::Rules(a) => cmd_rules(&a).map(|()| 0),
             Command::Report(a) => crate::daily::run(&a).await.map(|()| 0),
-            // TEMP-GEN-RUN
-            Command::Bench(a) => crate::bench::run(&a).await.map(|()| 0),
+            Command::Generate(a) => crate::generate_cli::run(&a).map(|()| 0),
+            Command::Bench(a) => crate::bench::run(&a).map(|()| 0),
             Command::Demo(a) => demo(&a).await.map(|()| 0),
         }
     })
@@ -261,7 +263,7 @@ fn stderr_is_tty() -> bool {
 fn cmd_convert(a: &ConvertArgs) -> Result<()> {
     let sources = expand(&a.inputs)?;
     let mut o = ConvertOptions::new(&a.out);
-    o.scan = a.read.scan(a.cluster.clone());
+    o.scan = a.read.scan_options(a.cluster.clone());
     o.force = a.force;
     o.row_group_rows = a.row_group_rows.max(1);
     o.zstd_level = a.zstd_level;
@@ -342,7 +344,7 @@ async fn prepare(q: &QueryArgs, only: &[String], prefilter: bool) -> Result<Prep
         to: q.to.as_deref().map(|s| parse_bound(s, true)).transpose()?,
         clusters: q.cluster.clone(),
     };
-    let mut scan = q.read.scan(None);
+    let mut scan = q.read.scan_options(None);
     // Raw logs: lines that lack every rule's literals cannot match; skip parsing them.
     if prefilter && !rules.is_empty() && rules.iter().all(|r| !r.requires.is_empty()) {
         scan.filter =
@@ -419,7 +421,7 @@ async fn cmd_hunt(a: &HuntArgs) -> Result<i32> {
         ids.join(", "),
         start.elapsed().as_secs_f64()
     );
-    Ok(if a.fail_on_alerts && n > 0 { 1 } else { 0 })
+    Ok(i32::from(a.fail_on_alerts && n > 0))
 }
 
 async fn cmd_stats(a: &StatsArgs) -> Result<()> {
@@ -491,7 +493,11 @@ pub async fn demo(a: &DemoArgs) -> Result<()> {
     let archive = tmp.path().join("archive");
     let sources = expand(&[a.data.display().to_string()])?
         .into_iter()
-        .filter(|s| !s.name().ends_with(".md"))
+        .filter(|s| {
+            !Path::new(&s.name())
+                .extension()
+                .is_some_and(|x| x.eq_ignore_ascii_case("md"))
+        })
         .collect::<Vec<_>>();
     let mut o = ConvertOptions::new(&archive);
     o.progress = stderr_is_tty();

@@ -136,7 +136,7 @@ fn writer_props(opts: &ConvertOptions) -> Result<WriterProperties> {
         .iter()
         .map(|name| {
             fs.index_of(name).map(|i| SortingColumn {
-                column_idx: i as i32,
+                column_idx: i32::try_from(i).unwrap_or(i32::MAX),
                 descending: false,
                 nulls_first: true,
             })
@@ -356,7 +356,7 @@ pub fn convert(sources: &[Source], opts: &ConvertOptions) -> Result<ConvertSumma
             if let Some(parent) = dest.parent() {
                 fs::create_dir_all(parent).map_err(out_err(parent))?;
             }
-            summary.bytes_written += fs::metadata(&t).map(|m| m.len()).unwrap_or(0);
+            summary.bytes_written += fs::metadata(&t).map_or(0, |m| m.len());
             fs::rename(&t, &dest).map_err(out_err(&dest))?;
             files.push(rel.display().to_string());
             summary.files_written += 1;

@@ -177,7 +177,7 @@ impl PartitionStream for RawPartition {
         let sources = self.sources.clone();
         let opts = self.opts.clone();
         let report = Arc::clone(&self.report);
-        let first_run = report.lock().map(|r| !r.done).unwrap_or(false);
+        let first_run = report.lock().is_ok_and(|r| !r.done);
         let rejects_file = if first_run {
             self.rejects_file.clone()
         } else {
@@ -226,12 +226,12 @@ impl PartitionStream for RawPartition {
             };
             match run() {
                 Ok(()) => {
-                    if let Ok(mut r) = report.lock() {
-                        if !r.done {
-                            r.stats = total;
-                            r.first_rejects = kept;
-                            r.done = true;
-                        }
+                    if let Ok(mut r) = report.lock()
+                        && !r.done
+                    {
+                        r.stats = total;
+                        r.first_rejects = kept;
+                        r.done = true;
                     }
                 }
                 Err(Error::Usage(m)) if m == "query finished early" => {}

@@ -16,10 +16,10 @@ pub mod daily;
 pub mod engine;
 pub mod error;
 pub mod generate;
+pub mod generate_cli;
 pub mod hunt;
-pub mod output;
-// pub mod generate_cli; (TEMP)
 pub mod input;
+pub mod output;
 pub mod parse;
 pub mod progress;
 pub mod report;

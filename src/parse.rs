@@ -102,6 +102,7 @@ struct ObjectRef<'a> {
 }
 
 #[derive(Deserialize, Default)]
+#[allow(clippy::struct_field_names)] // `status` is the Kubernetes field's name
 struct Status<'a> {
     code: Option<i32>,
     #[serde(borrow)]
@@ -429,7 +430,7 @@ fn parse_value_at(
                         Err(r) => sink.reject(at.wrap(r)),
                     },
                     Err(e) => {
-                        sink.reject(at.wrap(format!("kubernetes.audit: {}", json_reason(&e))))
+                        sink.reject(at.wrap(format!("kubernetes.audit: {}", json_reason(&e))));
                     }
                 }
             }
@@ -463,7 +464,9 @@ fn parse_value_at(
                 embedded(log, cl.as_deref(), t, "aks", at, sink);
             }
             Ok(_) => {
-                sink.reject(at.wrap("not an audit event: AKS record without properties.log".into()))
+                sink.reject(
+                    at.wrap("not an audit event: AKS record without properties.log".into()),
+                );
             }
             Err(e) => sink.reject(at.wrap(format!("properties: {}", json_reason(&e)))),
         }
@@ -590,7 +593,7 @@ fn ts(field: &str, v: Option<&str>) -> Result<Option<i64>, String> {
 
 /// ECS stores annotation keys with every `.` turned into `_`. Annotation key prefixes are DNS
 /// subdomains, which cannot hold `_`, so turning `_` back into `.` before the `/` is lossless.
-fn redot<'a>(key: Str<'a>) -> Str<'a> {
+fn redot(key: Str<'_>) -> Str<'_> {
     match key.find('/') {
         Some(slash) if key[..slash].contains('_') => Cow::Owned(format!(
             "{}{}",

@@ -72,15 +72,13 @@ pub fn parse_rule(path: &str, text: &str) -> std::result::Result<Rule, String> {
             if let Some(rest) = line.strip_prefix("--") {
                 let indented = rest.starts_with("  ");
                 let rest = rest.trim();
-                if indented {
-                    if let Some(k) = &current {
-                        let v = meta.entry(k.clone()).or_default();
-                        if !v.is_empty() {
-                            v.push('\n');
-                        }
-                        v.push_str(rest);
-                        continue;
+                if indented && let Some(k) = &current {
+                    let v = meta.entry(k.clone()).or_default();
+                    if !v.is_empty() {
+                        v.push('\n');
                     }
+                    v.push_str(rest);
+                    continue;
                 }
                 if let Some((k, v)) = rest.split_once(':') {
                     let key = k.trim();
@@ -244,7 +242,7 @@ pub async fn check_plans(
         match plan(ctx, &r).await {
             Ok(_) => ok.push(r),
             Err(Error::Rule { path, message }) if !strict => {
-                problems.push(RuleProblem { path, message })
+                problems.push(RuleProblem { path, message });
             }
             Err(e) => return Err(e),
         }

@@ -190,8 +190,7 @@ struct RowSink<'a> {
 impl Sink for RowSink<'_> {
     fn event(&mut self, e: Event<'_>) {
         let cluster = match (self.cluster, e.cluster.as_deref()) {
-            (Some(c), _) => sanitize_partition(c),
-            (None, Some(c)) => sanitize_partition(c),
+            (Some(c), _) | (None, Some(c)) => sanitize_partition(c),
             (None, None) => "default".to_owned(),
         };
         self.rows.append(&e, self.file, self.line, &cluster);
@@ -405,15 +404,8 @@ fn read_blocks(mut r: Box<dyn BufRead + Send>, max_line: usize, senders: &[SyncS
                     break;
                 }
             } else if !skipping
-                && block.data.len() - line_start > max_line
-                && !(first && looks_like_document(&block.data))
+                && block.data.len() - line_start > line_cap(first, &block.data, max_line)
             {
-                block
-                    .oversized
-                    .push((line_no, excerpt(&block.data[line_start..])));
-                block.data.truncate(line_start);
-                skipping = true;
-            } else if first && block.data.len() > MAX_DOCUMENT {
                 block
                     .oversized
                     .push((line_no, excerpt(&block.data[line_start..])));
@@ -451,6 +443,16 @@ fn read_blocks(mut r: Box<dyn BufRead + Send>, max_line: usize, senders: &[SyncS
 }
 
 use std::io::Read;
+
+/// The cap on the current line: a multi-line document may start the first block, and may be
+/// larger than a line.
+fn line_cap(first: bool, data: &[u8], max_line: usize) -> usize {
+    if first && looks_like_document(data) {
+        MAX_DOCUMENT.max(max_line)
+    } else {
+        max_line
+    }
+}
 
 fn first_line(data: &[u8]) -> &[u8] {
     let skip = data.iter().take_while(|b| b.is_ascii_whitespace()).count();
