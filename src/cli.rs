@@ -96,6 +96,9 @@ pub struct ConvertArgs {
     /// ZSTD level of the Parquet files.
     #[arg(long, default_value_t = 1, help_heading = "Tuning")]
     pub zstd_level: i32,
+    /// Row order inside each row group.
+    #[arg(long, value_enum, default_value = "decision", help_heading = "Tuning")]
+    pub order: crate::convert::RowOrder,
     #[command(flatten)]
     pub read: ReadArgs,
 }
@@ -267,6 +270,7 @@ fn cmd_convert(a: &ConvertArgs) -> Result<()> {
     o.force = a.force;
     o.row_group_rows = a.row_group_rows.max(1);
     o.zstd_level = a.zstd_level;
+    o.order = a.order;
     o.progress = stderr_is_tty();
     let s = convert(&sources, &o)?;
     print_convert_summary(&s, &a.out);

@@ -34,6 +34,25 @@ use crate::schema::{
     self, SCHEMA_VERSION, SCHEMA_VERSION_KEY, SORT_ORDER, SORT_ORDER_KEY, col, file_schema,
 };
 
+/// Row order inside each row group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum RowOrder {
+    /// `authz_decision, user_name, event_time` (the default; see docs/schema.md "Row order").
+    #[default]
+    Decision,
+    /// `event_time` only, as the logs come (kept for benchmarking the choice).
+    Time,
+}
+
+impl RowOrder {
+    pub fn columns(self) -> &'static [&'static str] {
+        match self {
+            RowOrder::Decision => &SORT_ORDER,
+            RowOrder::Time => &["event_time"],
+        }
+    }
+}
+
 /// Options of `convert`.
 #[derive(Debug, Clone)]
 pub struct ConvertOptions {
@@ -46,6 +65,7 @@ pub struct ConvertOptions {
     /// Buffered Arrow bytes across partitions before the largest buffer is written out.
     pub buffer_bytes: usize,
     pub zstd_level: i32,
+    pub order: RowOrder,
     pub progress: bool,
 }
 
@@ -58,6 +78,7 @@ impl ConvertOptions {
             row_group_rows: 128 * 1024,
             buffer_bytes: 256 << 20,
             zstd_level: 1,
+            order: RowOrder::Decision,
             progress: false,
         }
     }
@@ -132,7 +153,9 @@ fn hash_reader(mut r: impl Read) -> std::io::Result<String> {
 
 fn writer_props(opts: &ConvertOptions) -> Result<WriterProperties> {
     let fs = file_schema();
-    let sorting = SORT_ORDER
+    let sorting = opts
+        .order
+        .columns()
         .iter()
         .map(|name| {
             fs.index_of(name).map(|i| SortingColumn {
@@ -149,7 +172,7 @@ fn writer_props(opts: &ConvertOptions) -> Result<WriterProperties> {
         .set_sorting_columns(Some(sorting))
         .set_key_value_metadata(Some(vec![
             KeyValue::new(SCHEMA_VERSION_KEY.to_owned(), SCHEMA_VERSION.to_owned()),
-            KeyValue::new(SORT_ORDER_KEY.to_owned(), SORT_ORDER.join(",")),
+            KeyValue::new(SORT_ORDER_KEY.to_owned(), opts.order.columns().join(",")),
             KeyValue::new(
                 "audithound.version".to_owned(),
                 env!("CARGO_PKG_VERSION").to_owned(),
@@ -159,12 +182,13 @@ fn writer_props(opts: &ConvertOptions) -> Result<WriterProperties> {
 }
 
 /// Sorts a chunk by the archive's row order.
-pub fn sort_chunk(batch: &RecordBatch) -> Result<RecordBatch> {
+pub fn sort_chunk(batch: &RecordBatch, order: RowOrder) -> Result<RecordBatch> {
     let opts = SortOptions {
         descending: false,
         nulls_first: true,
     };
-    let cols = SORT_ORDER
+    let cols = order
+        .columns()
         .iter()
         .map(|n| {
             Ok(SortColumn {
@@ -239,7 +263,7 @@ impl PartitionWriter<'_> {
         if batches.is_empty() {
             return Ok(());
         }
-        let chunk = sort_chunk(&concat_batches(&file_schema(), &batches)?)?;
+        let chunk = sort_chunk(&concat_batches(&file_schema(), &batches)?, self.opts.order)?;
         drop(batches);
         if !self.writers.contains_key(key) {
             let dir = self
@@ -295,7 +319,7 @@ pub fn convert(sources: &[Source], opts: &ConvertOptions) -> Result<ConvertSumma
         fs::create_dir_all(&tmp_root).map_err(out_err(&tmp_root))?;
         // Standard input is spooled to disk first so it can be hashed and deduplicated too.
         let (path, _spool) = match src {
-            Source::File(p) => (p.clone(), None),
+            Source::File(p) | Source::Spooled(p) => (p.clone(), None),
             Source::Stdin => {
                 let spool = tmp_root.join(format!("stdin-{}.spool", std::process::id()));
                 let mut f = File::create(&spool).map_err(out_err(&spool))?;
@@ -348,6 +372,25 @@ pub fn convert(sources: &[Source], opts: &ConvertOptions) -> Result<ConvertSumma
             &|n| progress.inc_decompressed(n),
         )?;
         let written = pw.finish()?;
+        // With --force the input's earlier files go first (they may sit under another cluster
+        // or date, which renaming would not replace).
+        if let Some(old) = manifest.get(&hash) {
+            let new: Vec<PathBuf> = written
+                .iter()
+                .map(|t| t.strip_prefix(&tmp).unwrap_or(t).with_extension(""))
+                .collect();
+            for f in &old.files {
+                if !new.iter().any(|n| n == Path::new(f)) {
+                    let p = out.join(f);
+                    match fs::remove_file(&p) {
+                        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                            return Err(out_err(&p)(e));
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
         // Commit: rename each file into place, then the rejects, then the manifest line.
         let mut files = Vec::new();
         for t in written {

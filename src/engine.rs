@@ -47,8 +47,8 @@ const BASE_TABLE: &str = "audit_all";
 pub enum Data {
     /// A directory written by `convert`.
     Archive(PathBuf),
-    /// Raw logs, parsed on the fly.
-    Raw(Vec<Source>),
+    /// Raw logs, parsed on the fly (with the spool file of standard input, if any, kept alive).
+    Raw(Vec<Source>, Option<Arc<tempfile::TempPath>>),
 }
 
 impl Data {
@@ -67,7 +67,22 @@ impl Data {
                 )));
             }
         }
-        Ok(Data::Raw(expand(paths)?))
+        let mut sources = expand(paths)?;
+        let mut spool = None;
+        // Every rule (and every query) reads the input again: standard input is copied to a
+        // temporary file first, so the second reader does not find it drained.
+        if sources.contains(&Source::Stdin) {
+            let mut f = tempfile::NamedTempFile::new()?;
+            std::io::copy(&mut std::io::stdin().lock(), &mut f)?;
+            let path = f.into_temp_path();
+            for s in &mut sources {
+                if *s == Source::Stdin {
+                    *s = Source::Spooled(path.to_path_buf());
+                }
+            }
+            spool = Some(Arc::new(path));
+        }
+        Ok(Data::Raw(sources, spool))
     }
 }
 
@@ -114,10 +129,13 @@ impl Scope {
             f.push(col("date").lt_eq(lit(date_string(to - 1))));
         }
         if !self.clusters.is_empty() {
-            f.push(col("cluster").in_list(
-                self.clusters.iter().map(|c| lit(c.clone())).collect(),
-                false,
-            ));
+            // Stored names are made path-safe; match what the user typed the same way.
+            let names = self
+                .clusters
+                .iter()
+                .map(|c| lit(crate::scan::sanitize_partition(c)))
+                .collect();
+            f.push(col("cluster").in_list(names, false));
         }
         f
     }
@@ -277,6 +295,8 @@ pub struct Engine {
     pub ctx: SessionContext,
     /// Filled for raw input after the first query has read it all.
     pub raw: Option<Arc<Mutex<RawReport>>>,
+    /// Keeps the spooled copy of standard input alive as long as queries may read it.
+    _spool: Option<Arc<tempfile::TempPath>>,
 }
 
 impl Engine {
@@ -294,9 +314,18 @@ impl Engine {
         o.execution.time_zone = Some("+00:00".into());
         let ctx = SessionContext::new_with_config_rt(config, runtime);
         let mut raw = None;
+        let mut spool = None;
         match data {
             Data::Archive(dir) => {
-                let url = ListingTableUrl::parse(dir.to_string_lossy())?;
+                // Not ListingTableUrl::parse: it would read `[` or `*` in the path as a glob.
+                let abs = std::path::absolute(dir).map_err(|source| Error::Input {
+                    path: dir.clone(),
+                    source,
+                })?;
+                let url = url::Url::from_directory_path(&abs).map_err(|()| {
+                    Error::Usage(format!("cannot use {} as an archive path", abs.display()))
+                })?;
+                let url = ListingTableUrl::try_new(url, None)?;
                 let listing = ListingOptions::new(Arc::new(ParquetFormat::default()))
                     .with_file_extension(".parquet")
                     .with_table_partition_cols(vec![
@@ -308,7 +337,8 @@ impl Engine {
                     .with_schema(file_schema());
                 ctx.register_table(BASE_TABLE, Arc::new(ListingTable::try_new(config)?))?;
             }
-            Data::Raw(sources) => {
+            Data::Raw(sources, s) => {
+                spool.clone_from(s);
                 let report = Arc::new(Mutex::new(RawReport::default()));
                 let part = RawPartition {
                     sources: sources.clone(),
@@ -326,7 +356,11 @@ impl Engine {
             df = df.filter(f)?;
         }
         ctx.register_table(TABLE, df.into_view())?;
-        Ok(Self { ctx, raw })
+        Ok(Self {
+            ctx,
+            raw,
+            _spool: spool,
+        })
     }
 
     /// The raw-input report, once a query has read everything.

@@ -28,7 +28,7 @@ use crate::error::{Error, Result};
 pub struct GenerateOptions {
     /// Exact number of audit events (not lines, not requests) to write; at least 1.
     pub events: u64,
-    /// Days covered, starting at `start` 00:00 UTC; at least 1.
+    /// Days covered, starting at `start` 00:00 UTC; 1 to 3660.
     pub days: u32,
     /// Seed: the same options and seed always give the same bytes.
     pub seed: u64,
@@ -36,7 +36,8 @@ pub struct GenerateOptions {
     pub start: NaiveDate,
     /// 1 writes raw events; more wraps each line as an EKS CloudWatch export of `prod-1`, `prod-2`, ...
     pub clusters: u32,
-    /// Fraction of responses that are authorization denials (0 to 1).
+    /// Fraction of background responses that are authorization denials (0 to 1); the daily
+    /// attack bursts and look-alikes come on top.
     pub deny_rate: f64,
 }
 
@@ -334,6 +335,11 @@ fn json_inner(s: &str) -> String {
 }
 
 const SEC_US: i64 = 1_000_000;
+
+/// A drawn count as a time offset (draws are far below `i64::MAX`).
+fn span(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
 const DAY_US: i64 = 86_400 * SEC_US;
 
 /// Formats microsecond timestamps; dates come from a table built once.
@@ -360,10 +366,6 @@ impl Clock {
             })
             .collect();
         Self { start_us, dates }
-    }
-
-    fn day_index(&self, us: i64) -> usize {
-        ((us - self.start_us).max(0) / DAY_US) as usize
     }
 
     /// `2026-01-05T08:12:33.123456Z`, or without the fraction when `micros` is false.
@@ -540,7 +542,6 @@ const NS_CERT_MANAGER: u8 = 7;
 const NS_ARGOCD: u8 = 8;
 const NS_PAYMENTS: u8 = 9;
 const NS_CHECKOUT: u8 = 10;
-const NS_CATALOG: u8 = 11;
 const NS_ORDERS: u8 = 13;
 const NS_DATA: u8 = 14;
 const NS_ML: u8 = 15;
@@ -882,7 +883,7 @@ struct Op {
     weight: u32,
 }
 
-fn op(verb: Verb, res: u8, scope: Scope, weight: u32) -> Op {
+const fn op(verb: Verb, res: u8, scope: Scope, weight: u32) -> Op {
     Op {
         verb,
         res,
@@ -893,14 +894,14 @@ fn op(verb: Verb, res: u8, scope: Scope, weight: u32) -> Op {
     }
 }
 
-fn op_sub(verb: Verb, res: u8, sub: &'static str, scope: Scope, weight: u32) -> Op {
+const fn op_sub(verb: Verb, res: u8, sub: &'static str, scope: Scope, weight: u32) -> Op {
     Op {
         sub,
         ..op(verb, res, scope, weight)
     }
 }
 
-fn op_path(path: u8, weight: u32) -> Op {
+const fn op_path(path: u8, weight: u32) -> Op {
     Op {
         path,
         ..op(Verb::Get, NON_RESOURCE, Scope::All, weight)
@@ -971,7 +972,6 @@ struct World {
     ua_scanner: u16,
     ua_curl: u16,
     ua_python: u16,
-    ua_kubectl: u16,
     reason_none: u16,
     reason_basic_user: u16,
     reason_public_info: u16,
@@ -1092,8 +1092,8 @@ impl Builder<'_> {
         );
         let uid = self.uid();
         let credential = self.uid();
-        let (extra, ip) = match pod {
-            Some((pod_name, node)) => {
+        let (extra, ip) = if let Some((pod_name, node)) = pod {
+            {
                 let pod_uid = self.uid();
                 let node_name = self.nodes[node % self.nodes.len()].clone();
                 let ip = self.pod_ip();
@@ -1104,7 +1104,8 @@ impl Builder<'_> {
                     ip,
                 )
             }
-            None => {
+        } else {
+            {
                 let s = format!(
                     "172.16.{}.{}",
                     32 + self.dice.below(8),
@@ -1335,465 +1336,142 @@ fn controllers() -> Vec<(&'static str, Vec<Op>)> {
     ]
 }
 
-/// Workload service accounts: namespace, account, app (pod name prefix), replicas, user agent,
-/// RBAC scope, operations, relative weight.
-fn add_workloads(b: &mut Builder<'_>) -> (Vec<u32>, Vec<u32>) {
+/// A workload's service account: its pods (0 = one per node, a DaemonSet), user agent, RBAC,
+/// operations and relative weight; `steal` marks tokens an attacker may take.
+struct WorkloadDef {
+    ns: u8,
+    sa: &'static str,
+    app: &'static str,
+    pods: usize,
+    ua: &'static str,
+    scope: RbacScope,
+    weight: u32,
+    steal: bool,
+    ops: &'static [Op],
+}
+
+#[allow(clippy::too_many_arguments)]
+const fn wl(
+    ns: u8,
+    sa: &'static str,
+    app: &'static str,
+    pods: usize,
+    ua: &'static str,
+    scope: RbacScope,
+    weight: u32,
+    steal: bool,
+    ops: &'static [Op],
+) -> WorkloadDef {
+    WorkloadDef {
+        ns,
+        sa,
+        app,
+        pods,
+        ua,
+        scope,
+        weight,
+        steal,
+        ops,
+    }
+}
+
+const GO_CLIENT: &str = "Go-http-client/2.0";
+const PYTHON_CLIENT: &str = "OpenAPI-Generator/28.1.0/python";
+
+#[rustfmt::skip]
+const WORKLOADS: &[WorkloadDef] = {
     use RbacScope::{Cluster, Namespace};
-    use Scope::{All, Any, Home, Ns, Own};
+    use Scope::{All, Home, Ns, Any};
     use Verb::{Create, Delete, Get, List, Patch, Update, Watch};
-    let nodes = b.nodes.len();
-    let go = "Go-http-client/2.0";
+    &[
+        wl(NS_KUBE_SYSTEM, "coredns", "coredns", 2, "coredns/v1.11.1 (linux/amd64) kubernetes/ae2bbc2", Cluster, 60, false,
+            &[op(Watch, R_ENDPOINTSLICES, All, 4), op(Watch, R_SERVICES, All, 3), op(Watch, R_NAMESPACES, All, 2), op(List, R_SERVICES, All, 1)]),
+        wl(NS_KUBE_SYSTEM, "aws-node", "aws-node", 0, "aws-node/v1.16.0 (linux/amd64) kubernetes/$Format", Cluster, 70, false,
+            &[op(Watch, R_PODS, All, 2), op(Get, R_NODES, All, 3), op(Patch, R_PODS, Any, 1), op(List, R_NODES, All, 1)]),
+        wl(NS_KUBE_SYSTEM, "kube-proxy", "kube-proxy", 0, "kube-proxy/v1.29.3 (linux/amd64) kubernetes/6813625", Cluster, 60, false,
+            &[op(Watch, R_SERVICES, All, 3), op(Watch, R_ENDPOINTSLICES, All, 4), op(Watch, R_NODES, All, 1)]),
+        wl(NS_KUBE_SYSTEM, "ebs-csi-controller-sa", "ebs-csi-controller", 2, "csi-attacher/v4.5.0 (linux/amd64) kubernetes/$Format", Cluster, 40, false,
+            &[op(Watch, R_PVS, All, 2), op(Watch, R_VOLUMEATTACHMENTS, All, 2), op(Get, R_LEASES, Ns(NS_KUBE_SYSTEM), 3),
+              op(Update, R_LEASES, Ns(NS_KUBE_SYSTEM), 3), op(Get, R_CSINODES, All, 1)]),
+        wl(NS_KUBE_SYSTEM, "cluster-autoscaler", "cluster-autoscaler", 1, "cluster-autoscaler/v1.29.0 (linux/amd64) kubernetes/$Format", Cluster, 45, false,
+            &[op(Watch, R_PODS, All, 2), op(Watch, R_NODES, All, 2), op(List, R_PDBS, All, 1), op(Get, R_CONFIGMAPS, Ns(NS_KUBE_SYSTEM), 2),
+              op(Update, R_CONFIGMAPS, Ns(NS_KUBE_SYSTEM), 2), op(Update, R_LEASES, Ns(NS_KUBE_SYSTEM), 3), op(Get, R_LEASES, Ns(NS_KUBE_SYSTEM), 3)]),
+        wl(NS_KUBE_SYSTEM, "metrics-server", "metrics-server", 1, "metrics-server/v0.7.0 (linux/amd64) kubernetes/$Format", Cluster, 25, false,
+            &[op(Watch, R_NODES, All, 1), op(Create, R_TOKENREVIEWS, All, 2), op(Watch, R_CONFIGMAPS, Ns(NS_KUBE_SYSTEM), 1)]),
+        wl(NS_MONITORING, "prometheus-k8s", "prometheus-k8s", 2, "Prometheus/2.50.1", Cluster, 60, false,
+            &[op(Watch, R_PODS, All, 2), op(Watch, R_SERVICES, All, 2), op(Watch, R_ENDPOINTSLICES, All, 2), op(List, R_ENDPOINTS, All, 1),
+              op_path(P_METRICS, 4)]),
+        wl(NS_MONITORING, "kube-state-metrics", "kube-state-metrics", 1, "kube-state-metrics/v2.10.1 (linux/amd64) kubernetes/$Format", Cluster, 40, false,
+            &[op(List, R_PODS, All, 2), op(Watch, R_DEPLOYMENTS, All, 1), op(Watch, R_NODES, All, 1), op(List, R_JOBS, All, 1),
+              op(List, R_SECRETS, All, 1), op(List, R_CONFIGMAPS, All, 1), op(List, R_INGRESSES, All, 1), op(List, R_PVCS, All, 1)]),
+        wl(NS_LOGGING, "fluent-bit", "fluent-bit", 0, GO_CLIENT, Cluster, 70, false,
+            &[op(Get, R_PODS, Any, 6), op(Get, R_NAMESPACES, All, 1)]),
+        wl(NS_INGRESS, "ingress-nginx", "ingress-nginx-controller", 2,
+            "nginx-ingress-controller/v1.10.0 (linux/amd64) ingress-nginx/71f78d49f0a496c31d4c19f095469f3f23900f8a", Cluster, 45, false,
+            &[op(Watch, R_INGRESSES, All, 2), op(Watch, R_ENDPOINTSLICES, All, 2), op(Watch, R_SECRETS, All, 1), op(Watch, R_CONFIGMAPS, Ns(NS_INGRESS), 1),
+              op(Get, R_LEASES, Ns(NS_INGRESS), 3), op(Update, R_LEASES, Ns(NS_INGRESS), 3), op_sub(Update, R_INGRESSES, "status", Any, 1)]),
+        wl(NS_CERT_MANAGER, "cert-manager", "cert-manager", 1,
+            "cert-manager-controller/v1.14.4 (linux/amd64) cert-manager/f76fab4a66ddc4d4541f5fc68d6f3ab6b3c0a8be", Cluster, 35, false,
+            &[op(Watch, R_CERTIFICATES, All, 2), op(Watch, R_SECRETS, All, 1), op(Get, R_LEASES, Ns(NS_KUBE_SYSTEM), 3),
+              op(Update, R_LEASES, Ns(NS_KUBE_SYSTEM), 3), op_sub(Update, R_CERTIFICATES, "status", Any, 1), op(Update, R_SECRETS, Any, 1)]),
+        wl(NS_ARGOCD, "argocd-application-controller", "argocd-application-controller", 1,
+            "argocd-application-controller/v2.10.4 (linux/amd64) kubernetes/$Format", Cluster, 60, false,
+            &[op(Watch, R_APPLICATIONS, Ns(NS_ARGOCD), 2), op(List, R_DEPLOYMENTS, All, 2), op(List, R_SERVICES, All, 1), op(Get, R_DEPLOYMENTS, Any, 3),
+              op(Patch, R_DEPLOYMENTS, Any, 1), op(Patch, R_APPLICATIONS, Ns(NS_ARGOCD), 3), op(Get, R_CONFIGMAPS, Any, 1)]),
+        wl(NS_ARGOCD, "argocd-server", "argocd-server", 1, "argocd-server/v2.10.4 (linux/amd64) kubernetes/$Format", Cluster, 25, true,
+            &[op(Get, R_APPLICATIONS, Ns(NS_ARGOCD), 3), op(List, R_APPLICATIONS, Ns(NS_ARGOCD), 1), op(Get, R_SECRETS, Ns(NS_ARGOCD), 1),
+              op(Get, R_CONFIGMAPS, Ns(NS_ARGOCD), 1)]),
+        wl(NS_KARPENTER, "karpenter", "karpenter", 1, "karpenter/v0.35.0", Cluster, 40, false,
+            &[op(Watch, R_NODES, All, 2), op(Watch, R_PODS, All, 2), op(Get, R_LEASES, Ns(NS_KARPENTER), 3), op(Update, R_LEASES, Ns(NS_KARPENTER), 3),
+              op(Patch, R_NODES, All, 1)]),
+        wl(NS_EXTERNAL_DNS, "external-dns", "external-dns", 1, "external-dns/v0.14.0", Cluster, 12, false,
+            &[op(List, R_SERVICES, All, 2), op(List, R_INGRESSES, All, 2), op(List, R_NODES, All, 1), op(List, R_PODS, All, 1)]),
+        wl(NS_VELERO, "velero", "velero", 1, "velero-server/v1.13.0 (linux/amd64) velero/$Format", Cluster, 8, false,
+            &[op(List, R_DEPLOYMENTS, All, 1), op(List, R_CONFIGMAPS, All, 1), op(List, R_SECRETS, All, 1), op(List, R_PVCS, All, 1),
+              op(List, R_NAMESPACES, All, 1)]),
+        wl(NS_ISTIO, "istiod", "istiod", 2, "pilot-discovery/1.21.0", Cluster, 50, false,
+            &[op(Watch, R_SERVICES, All, 2), op(Watch, R_ENDPOINTSLICES, All, 2), op(Watch, R_PODS, All, 1), op(Create, R_TOKENREVIEWS, All, 2),
+              op(Update, R_CONFIGMAPS, Any, 1), op(Get, R_LEASES, Ns(NS_ISTIO), 2), op(Update, R_LEASES, Ns(NS_ISTIO), 2)]),
+        wl(NS_PAYMENTS, "payments-api", "payments-api", 3, GO_CLIENT, Namespace, 40, true,
+            &[op(Get, R_CONFIGMAPS, Home, 3), op(Get, R_SECRETS, Home, 2), op(Get, R_LEASES, Home, 3), op(Update, R_LEASES, Home, 3)]),
+        wl(NS_CHECKOUT, "default", "checkout-api", 2, "python-requests/2.31.0", Namespace, 10, true,
+            &[op(Get, R_CONFIGMAPS, Home, 2), op(List, R_PODS, Home, 1)]),
+        wl(NS_ORDERS, "orders", "orders", 2, "kubernetes-client/java/19.0.0", Namespace, 15, true,
+            &[op(Get, R_CONFIGMAPS, Home, 2), op(Watch, R_CONFIGMAPS, Home, 1), op(Get, R_SECRETS, Home, 1)]),
+        wl(NS_DATA, "airflow-worker", "airflow-worker", 2, PYTHON_CLIENT, Namespace, 30, true,
+            &[op(Create, R_PODS, Home, 2), op(Get, R_PODS, Home, 4), op(Watch, R_PODS, Home, 1), op_sub(Get, R_PODS, "log", Home, 2),
+              op(Delete, R_PODS, Home, 1), op(Create, R_EVENTS, Home, 1)]),
+        wl(NS_ML, "jupyter", "jupyter-hub", 1, PYTHON_CLIENT, Namespace, 12, true,
+            &[op(Get, R_PODS, Home, 2), op_sub(Get, R_PODS, "log", Home, 1), op(Create, R_PODS, Home, 1), op(List, R_PODS, Home, 1)]),
+        wl(NS_TEAM_A, "ci-runner", "gitlab-runner", 1, "kubectl/v1.29.3 (linux/amd64) kubernetes/6813625", Namespace, 20, true,
+            &[op(Get, R_DEPLOYMENTS, Home, 2), op(Patch, R_DEPLOYMENTS, Home, 2), op(Create, R_CONFIGMAPS, Home, 1), op(Update, R_CONFIGMAPS, Home, 1),
+              op(List, R_PODS, Home, 2), op_sub(Create, R_PODS, "exec", Home, 1), op_sub(Get, R_DEPLOYMENTS, "scale", Home, 1),
+              op_sub(Patch, R_DEPLOYMENTS, "scale", Home, 1), op(Create, R_SSAR, All, 1)]),
+        wl(NS_TEAM_B, "deployer", "deployer", 1, "helm/v3.14.2", Namespace, 12, true,
+            &[op(List, R_SECRETS, Home, 1), op(Create, R_SECRETS, Home, 1), op(Get, R_DEPLOYMENTS, Home, 1), op(Update, R_DEPLOYMENTS, Home, 1),
+              op(Get, R_SERVICES, Home, 1)]),
+    ]
+};
+
+/// Adds the workload service accounts; returns all of them and the stealable ones.
+fn add_workloads(b: &mut Builder<'_>) -> (Vec<u32>, Vec<u32>) {
     let mut all = Vec::new();
     let mut stealable = Vec::new();
-    let mut add = |b: &mut Builder<'_>,
-                   ns: u8,
-                   sa: &str,
-                   app: &str,
-                   pods: usize,
-                   ua: &str,
-                   scope: RbacScope,
-                   ops: &[Op],
-                   weight: u32,
-                   steal: bool| {
-        let ids = b.workload(ns, sa, app, pods, ua, scope, ops, weight);
-        if steal {
+    for d in WORKLOADS {
+        let pods = if d.pods == 0 { b.nodes.len() } else { d.pods };
+        let ids = b.workload(d.ns, d.sa, d.app, pods, d.ua, d.scope, d.ops, d.weight);
+        if d.steal {
             stealable.extend_from_slice(&ids);
         }
         all.extend(ids);
-    };
-    add(
-        b,
-        NS_KUBE_SYSTEM,
-        "coredns",
-        "coredns",
-        2,
-        "coredns/v1.11.1 (linux/amd64) kubernetes/ae2bbc2",
-        Cluster,
-        &[
-            op(Watch, R_ENDPOINTSLICES, All, 4),
-            op(Watch, R_SERVICES, All, 3),
-            op(Watch, R_NAMESPACES, All, 2),
-            op(List, R_SERVICES, All, 1),
-        ],
-        60,
-        false,
-    );
-    add(
-        b,
-        NS_KUBE_SYSTEM,
-        "aws-node",
-        "aws-node",
-        nodes,
-        "aws-node/v1.16.0 (linux/amd64) kubernetes/$Format",
-        Cluster,
-        &[
-            op(Watch, R_PODS, All, 2),
-            op(Get, R_NODES, All, 3),
-            op(Patch, R_PODS, Any, 1),
-            op(List, R_NODES, All, 1),
-        ],
-        70,
-        false,
-    );
-    add(
-        b,
-        NS_KUBE_SYSTEM,
-        "kube-proxy",
-        "kube-proxy",
-        nodes,
-        &format!("kube-proxy{VERSION_SUFFIX}"),
-        Cluster,
-        &[
-            op(Watch, R_SERVICES, All, 3),
-            op(Watch, R_ENDPOINTSLICES, All, 4),
-            op(Watch, R_NODES, All, 1),
-        ],
-        60,
-        false,
-    );
-    add(
-        b,
-        NS_KUBE_SYSTEM,
-        "ebs-csi-controller-sa",
-        "ebs-csi-controller",
-        2,
-        "csi-attacher/v4.5.0 (linux/amd64) kubernetes/$Format",
-        Cluster,
-        &[
-            op(Watch, R_PVS, All, 2),
-            op(Watch, R_VOLUMEATTACHMENTS, All, 2),
-            op(Get, R_LEASES, Ns(NS_KUBE_SYSTEM), 3),
-            op(Update, R_LEASES, Ns(NS_KUBE_SYSTEM), 3),
-            op(Get, R_CSINODES, All, 1),
-        ],
-        40,
-        false,
-    );
-    add(
-        b,
-        NS_KUBE_SYSTEM,
-        "cluster-autoscaler",
-        "cluster-autoscaler",
-        1,
-        "cluster-autoscaler/v1.29.0 (linux/amd64) kubernetes/$Format",
-        Cluster,
-        &[
-            op(Watch, R_PODS, All, 2),
-            op(Watch, R_NODES, All, 2),
-            op(List, R_PDBS, All, 1),
-            op(Get, R_CONFIGMAPS, Ns(NS_KUBE_SYSTEM), 2),
-            op(Update, R_CONFIGMAPS, Ns(NS_KUBE_SYSTEM), 2),
-            op(Update, R_LEASES, Ns(NS_KUBE_SYSTEM), 3),
-            op(Get, R_LEASES, Ns(NS_KUBE_SYSTEM), 3),
-        ],
-        45,
-        false,
-    );
-    add(
-        b,
-        NS_KUBE_SYSTEM,
-        "metrics-server",
-        "metrics-server",
-        1,
-        "metrics-server/v0.7.0 (linux/amd64) kubernetes/$Format",
-        Cluster,
-        &[
-            op(Watch, R_NODES, All, 1),
-            op(Create, R_TOKENREVIEWS, All, 2),
-            op(Watch, R_CONFIGMAPS, Ns(NS_KUBE_SYSTEM), 1),
-        ],
-        25,
-        false,
-    );
-    add(
-        b,
-        NS_MONITORING,
-        "prometheus-k8s",
-        "prometheus-k8s",
-        2,
-        "Prometheus/2.50.1",
-        Cluster,
-        &[
-            op(Watch, R_PODS, All, 2),
-            op(Watch, R_SERVICES, All, 2),
-            op(Watch, R_ENDPOINTSLICES, All, 2),
-            op(List, R_ENDPOINTS, All, 1),
-            op_path(P_METRICS, 4),
-        ],
-        60,
-        false,
-    );
-    add(
-        b,
-        NS_MONITORING,
-        "kube-state-metrics",
-        "kube-state-metrics",
-        1,
-        "kube-state-metrics/v2.10.1 (linux/amd64) kubernetes/$Format",
-        Cluster,
-        &[
-            op(List, R_PODS, All, 2),
-            op(Watch, R_DEPLOYMENTS, All, 1),
-            op(Watch, R_NODES, All, 1),
-            op(List, R_JOBS, All, 1),
-            op(List, R_SECRETS, All, 1),
-            op(List, R_CONFIGMAPS, All, 1),
-            op(List, R_INGRESSES, All, 1),
-            op(List, R_PVCS, All, 1),
-        ],
-        40,
-        false,
-    );
-    add(
-        b,
-        NS_LOGGING,
-        "fluent-bit",
-        "fluent-bit",
-        nodes,
-        go,
-        Cluster,
-        &[op(Get, R_PODS, Any, 6), op(Get, R_NAMESPACES, All, 1)],
-        70,
-        false,
-    );
-    add(
-        b,
-        NS_INGRESS,
-        "ingress-nginx",
-        "ingress-nginx-controller",
-        2,
-        "nginx-ingress-controller/v1.10.0 (linux/amd64) ingress-nginx/71f78d49f0a496c31d4c19f095469f3f23900f8a",
-        Cluster,
-        &[
-            op(Watch, R_INGRESSES, All, 2),
-            op(Watch, R_ENDPOINTSLICES, All, 2),
-            op(Watch, R_SECRETS, All, 1),
-            op(Watch, R_CONFIGMAPS, Ns(NS_INGRESS), 1),
-            op(Get, R_LEASES, Ns(NS_INGRESS), 3),
-            op(Update, R_LEASES, Ns(NS_INGRESS), 3),
-            op_sub(Update, R_INGRESSES, "status", Any, 1),
-        ],
-        45,
-        false,
-    );
-    add(
-        b,
-        NS_CERT_MANAGER,
-        "cert-manager",
-        "cert-manager",
-        1,
-        "cert-manager-controller/v1.14.4 (linux/amd64) cert-manager/f76fab4a66ddc4d4541f5fc68d6f3ab6b3c0a8be",
-        Cluster,
-        &[
-            op(Watch, R_CERTIFICATES, All, 2),
-            op(Watch, R_SECRETS, All, 1),
-            op(Get, R_LEASES, Ns(NS_KUBE_SYSTEM), 3),
-            op(Update, R_LEASES, Ns(NS_KUBE_SYSTEM), 3),
-            op_sub(Update, R_CERTIFICATES, "status", Any, 1),
-            op(Update, R_SECRETS, Any, 1),
-        ],
-        35,
-        false,
-    );
-    add(
-        b,
-        NS_ARGOCD,
-        "argocd-application-controller",
-        "argocd-application-controller",
-        1,
-        "argocd-application-controller/v2.10.4 (linux/amd64) kubernetes/$Format",
-        Cluster,
-        &[
-            op(Watch, R_APPLICATIONS, Ns(NS_ARGOCD), 2),
-            op(List, R_DEPLOYMENTS, All, 2),
-            op(List, R_SERVICES, All, 1),
-            op(Get, R_DEPLOYMENTS, Any, 3),
-            op(Patch, R_DEPLOYMENTS, Any, 1),
-            op(Patch, R_APPLICATIONS, Ns(NS_ARGOCD), 3),
-            op(Get, R_CONFIGMAPS, Any, 1),
-        ],
-        60,
-        false,
-    );
-    add(
-        b,
-        NS_ARGOCD,
-        "argocd-server",
-        "argocd-server",
-        1,
-        "argocd-server/v2.10.4 (linux/amd64) kubernetes/$Format",
-        Cluster,
-        &[
-            op(Get, R_APPLICATIONS, Ns(NS_ARGOCD), 3),
-            op(List, R_APPLICATIONS, Ns(NS_ARGOCD), 1),
-            op(Get, R_SECRETS, Ns(NS_ARGOCD), 1),
-            op(Get, R_CONFIGMAPS, Ns(NS_ARGOCD), 1),
-        ],
-        25,
-        true,
-    );
-    add(
-        b,
-        NS_KARPENTER,
-        "karpenter",
-        "karpenter",
-        1,
-        "karpenter/v0.35.0",
-        Cluster,
-        &[
-            op(Watch, R_NODES, All, 2),
-            op(Watch, R_PODS, All, 2),
-            op(Get, R_LEASES, Ns(NS_KARPENTER), 3),
-            op(Update, R_LEASES, Ns(NS_KARPENTER), 3),
-            op(Patch, R_NODES, All, 1),
-        ],
-        40,
-        false,
-    );
-    add(
-        b,
-        NS_EXTERNAL_DNS,
-        "external-dns",
-        "external-dns",
-        1,
-        "external-dns/v0.14.0",
-        Cluster,
-        &[
-            op(List, R_SERVICES, All, 2),
-            op(List, R_INGRESSES, All, 2),
-            op(List, R_NODES, All, 1),
-            op(List, R_PODS, All, 1),
-        ],
-        12,
-        false,
-    );
-    add(
-        b,
-        NS_VELERO,
-        "velero",
-        "velero",
-        1,
-        "velero-server/v1.13.0 (linux/amd64) velero/$Format",
-        Cluster,
-        &[
-            op(List, R_DEPLOYMENTS, All, 1),
-            op(List, R_CONFIGMAPS, All, 1),
-            op(List, R_SECRETS, All, 1),
-            op(List, R_PVCS, All, 1),
-            op(List, R_NAMESPACES, All, 1),
-        ],
-        8,
-        false,
-    );
-    add(
-        b,
-        NS_ISTIO,
-        "istiod",
-        "istiod",
-        2,
-        "pilot-discovery/1.21.0",
-        Cluster,
-        &[
-            op(Watch, R_SERVICES, All, 2),
-            op(Watch, R_ENDPOINTSLICES, All, 2),
-            op(Watch, R_PODS, All, 1),
-            op(Create, R_TOKENREVIEWS, All, 2),
-            op(Update, R_CONFIGMAPS, Any, 1),
-            op(Get, R_LEASES, Ns(NS_ISTIO), 2),
-            op(Update, R_LEASES, Ns(NS_ISTIO), 2),
-        ],
-        50,
-        false,
-    );
-    add(
-        b,
-        NS_PAYMENTS,
-        "payments-api",
-        "payments-api",
-        3,
-        go,
-        Namespace,
-        &[
-            op(Get, R_CONFIGMAPS, Home, 3),
-            op(Get, R_SECRETS, Home, 2),
-            op(Get, R_LEASES, Home, 3),
-            op(Update, R_LEASES, Home, 3),
-        ],
-        40,
-        true,
-    );
-    add(
-        b,
-        NS_CHECKOUT,
-        "default",
-        "checkout-api",
-        2,
-        "python-requests/2.31.0",
-        Namespace,
-        &[op(Get, R_CONFIGMAPS, Home, 2), op(List, R_PODS, Home, 1)],
-        10,
-        true,
-    );
-    add(
-        b,
-        NS_ORDERS,
-        "orders",
-        "orders",
-        2,
-        "kubernetes-client/java/19.0.0",
-        Namespace,
-        &[
-            op(Get, R_CONFIGMAPS, Home, 2),
-            op(Watch, R_CONFIGMAPS, Home, 1),
-            op(Get, R_SECRETS, Home, 1),
-        ],
-        15,
-        true,
-    );
-    add(
-        b,
-        NS_DATA,
-        "airflow-worker",
-        "airflow-worker",
-        2,
-        "OpenAPI-Generator/28.1.0/python",
-        Namespace,
-        &[
-            op(Create, R_PODS, Home, 2),
-            op(Get, R_PODS, Home, 4),
-            op(Watch, R_PODS, Home, 1),
-            op_sub(Get, R_PODS, "log", Home, 2),
-            op(Delete, R_PODS, Home, 1),
-            op(Create, R_EVENTS, Home, 1),
-        ],
-        30,
-        true,
-    );
-    add(
-        b,
-        NS_ML,
-        "jupyter",
-        "jupyter-hub",
-        1,
-        "OpenAPI-Generator/28.1.0/python",
-        Namespace,
-        &[
-            op(Get, R_PODS, Home, 2),
-            op_sub(Get, R_PODS, "log", Home, 1),
-            op(Create, R_PODS, Home, 1),
-            op(List, R_PODS, Home, 1),
-        ],
-        12,
-        true,
-    );
-    add(
-        b,
-        NS_TEAM_A,
-        "ci-runner",
-        "gitlab-runner",
-        1,
-        &format!("kubectl{VERSION_SUFFIX}"),
-        Namespace,
-        &[
-            op(Get, R_DEPLOYMENTS, Home, 2),
-            op(Patch, R_DEPLOYMENTS, Home, 2),
-            op(Create, R_CONFIGMAPS, Home, 1),
-            op(Update, R_CONFIGMAPS, Home, 1),
-            op(List, R_PODS, Home, 2),
-            op_sub(Create, R_PODS, "exec", Home, 1),
-            op_sub(Get, R_DEPLOYMENTS, "scale", Home, 1),
-            op_sub(Patch, R_DEPLOYMENTS, "scale", Home, 1),
-            op(Create, R_SSAR, All, 1),
-        ],
-        20,
-        true,
-    );
-    add(
-        b,
-        NS_TEAM_B,
-        "deployer",
-        "deployer",
-        1,
-        "helm/v3.14.2",
-        Namespace,
-        &[
-            op(List, R_SECRETS, Home, 1),
-            op(Create, R_SECRETS, Home, 1),
-            op(Get, R_DEPLOYMENTS, Home, 1),
-            op(Update, R_DEPLOYMENTS, Home, 1),
-            op(Get, R_SERVICES, Home, 1),
-        ],
-        12,
-        true,
-    );
-    let _ = (Get, Own);
+    }
     (all, stealable)
 }
 
 /// Object names for each resource.
 fn name_pool(dice: &mut Dice, r: u8, nodes: &[String]) -> Vec<String> {
     let apps = || APPS.iter().map(|a| (*a).to_owned());
-    let mut pods = |dice: &mut Dice, n: usize| -> Vec<String> {
+    let pods = |dice: &mut Dice, n: usize| -> Vec<String> {
         (0..n)
             .map(|i| {
                 let app = APPS[i % APPS.len()];
@@ -2079,7 +1757,7 @@ fn build_world(dice: &mut Dice) -> World {
         ],
         30,
     );
-    b.actors[kcm as usize].own_name = "kube-controller-manager".to_owned();
+    "kube-controller-manager".clone_into(&mut b.actors[kcm as usize].own_name);
     b.actors[kcm as usize].own_ns = NS_KUBE_SYSTEM;
     let sched_ua = b.ua(&format!("kube-scheduler{VERSION_SUFFIX}/scheduler"));
     let sched_reason = b.reason(
@@ -2107,7 +1785,7 @@ fn build_world(dice: &mut Dice) -> World {
         ],
         30,
     );
-    b.actors[sched as usize].own_name = "kube-scheduler".to_owned();
+    "kube-scheduler".clone_into(&mut b.actors[sched as usize].own_name);
     b.actors[sched as usize].own_ns = NS_KUBE_SYSTEM;
     let apiserver_ip = b.ip("::1".to_owned());
     let apiserver_ua = b.ua(&format!("kube-apiserver{VERSION_SUFFIX}"));
@@ -2377,7 +2055,6 @@ fn build_world(dice: &mut Dice) -> World {
         ua_scanner,
         ua_curl,
         ua_python,
-        ua_kubectl: kubectl,
         reason_none,
         reason_basic_user,
         reason_public_info,
@@ -2531,7 +2208,8 @@ impl Ord for Pending {
 /// Requests a stolen token probes with: verb, resource, subresource, namespace ([`NO_NS`] for
 /// the cluster scope, `ANY_NS` for a random one).
 const ANY_NS: u8 = u8::MAX - 1;
-const PROBES: &[(Verb, u8, &str, u8)] = &[
+type Probe = (Verb, u8, &'static str, u8);
+const PROBES: &[Probe] = &[
     (Verb::List, R_SECRETS, "", NO_NS),
     (Verb::List, R_SECRETS, "", ANY_NS),
     (Verb::Get, R_SECRETS, "", NS_KUBE_SYSTEM),
@@ -2557,7 +2235,7 @@ const PROBES: &[(Verb, u8, &str, u8)] = &[
 ];
 
 /// What a service account is refused when it pokes around (background denials).
-const SA_STRAYS: &[(Verb, u8, &str, u8)] = &[
+const SA_STRAYS: &[Probe] = &[
     (Verb::Get, R_SECRETS, "", ANY_NS),
     (Verb::List, R_SECRETS, "", NO_NS),
     (Verb::List, R_NODES, "", NO_NS),
@@ -2569,7 +2247,7 @@ const SA_STRAYS: &[(Verb, u8, &str, u8)] = &[
 ];
 
 /// What developers and scanners are refused.
-const HUMAN_STRAYS: &[(Verb, u8, &str, u8)] = &[
+const HUMAN_STRAYS: &[Probe] = &[
     (Verb::Delete, R_DEPLOYMENTS, "", NS_KUBE_SYSTEM),
     (Verb::Get, R_SECRETS, "", NS_KUBE_SYSTEM),
     (Verb::List, R_NODES, "", NO_NS),
@@ -2578,7 +2256,7 @@ const HUMAN_STRAYS: &[(Verb, u8, &str, u8)] = &[
     (Verb::List, R_PODS, "", ANY_NS),
     (Verb::Patch, R_DEPLOYMENTS, "scale", ANY_NS),
 ];
-const ANONYMOUS_STRAYS: &[(Verb, u8, &str, u8)] = &[
+const ANONYMOUS_STRAYS: &[Probe] = &[
     (Verb::List, R_PODS, "", NO_NS),
     (Verb::Get, R_SECRETS, "", NS_KUBE_SYSTEM),
     (Verb::List, R_NAMESPACES, "", NO_NS),
@@ -2614,7 +2292,7 @@ fn level_for(dice: &mut Dice, verb: Verb, res: u8, sub: &str) -> Level {
     }
     let x = dice.below(100);
     let (metadata, request) = match verb {
-        Verb::Create | Verb::Update | Verb::Patch => (48, 70),
+        Verb::Create | Verb::Update | Verb::Patch => (52, 74),
         Verb::Get => (92, 96),
         _ => (95, 100),
     };
@@ -2712,14 +2390,9 @@ impl Generator {
         g.plan_scripts(opts);
         let scripted = 2 * g.script.len() as u64;
         g.bg_budget = opts.events.saturating_sub(scripted);
-        // Background denials make up what the scripts leave of the requested rate.
-        let bg_requests = (g.bg_budget as f64 / 2.0).max(1.0);
-        let script_denials = g.script.iter().filter(|r| r.outcome.denied()).count() as f64;
-        let target = opts.deny_rate * (bg_requests + g.script.len() as f64);
-        g.p_deny = ((target - script_denials) / bg_requests).clamp(0.0, 1.0);
-        if opts.deny_rate >= 1.0 {
-            g.p_deny = 1.0;
-        }
+        // The rate applies to the background; the attack bursts and look-alikes come on top, so
+        // the broken-RBAC, human, anonymous and node denials are there at any size.
+        g.p_deny = opts.deny_rate;
         g.schedule_background();
         g
     }
@@ -2798,7 +2471,7 @@ impl Generator {
         received: i64,
         cluster: u32,
         actor: u32,
-        (verb, res, sub, ns): (Verb, u8, &'static str, u8),
+        (verb, res, sub, ns): Probe,
     ) -> Req {
         let ns = if ns == ANY_NS {
             any_ns(&mut self.dice)
@@ -2832,11 +2505,11 @@ impl Generator {
                 Verb::Delete | Verb::DeleteCollection => (4_000, 40_000),
             }
         };
-        let mut latency = self.dice.between(lo, hi) as i64;
+        let mut latency = span(self.dice.between(lo, hi));
         if self.dice.chance(0.01) {
             latency = (latency * 8).min(1_400_000);
         }
-        r.rr_at = r.received + self.dice.below(40) as i64;
+        r.rr_at = r.received + span(self.dice.below(40));
         r.done_at = r.rr_at + latency;
     }
 }
@@ -2988,11 +2661,11 @@ impl Generator {
             self.world.ua_python
         };
         let cluster = self.pick_cluster();
-        let duration = self.dice.between(120, 420) as i64 * SEC_US;
-        let t0 = day_start + self.dice.below(86_400 - 900) as i64 * SEC_US;
+        let duration = span(self.dice.between(120, 420)) * SEC_US;
+        let t0 = day_start + span(self.dice.below(86_400 - 900)) * SEC_US;
         let n = 1 + allowed + denials;
         let mut offsets: Vec<i64> = (0..n)
-            .map(|_| self.dice.below(duration as u64) as i64)
+            .map(|_| span(self.dice.below(duration as u64)))
             .collect();
         offsets.sort_unstable();
         // After /version and a rules review: the denials with the access reviews shuffled in.
@@ -3053,7 +2726,7 @@ impl Generator {
             .find(|&a| w.actors[a as usize].home == NS_DATA)
             .unwrap_or(w.stealable[0]);
         let odd_case_actor = w.stealable[0];
-        let items: &[(u32, (Verb, u8, &'static str, u8), Outcome, bool)] = &[
+        let items: &[(u32, Probe, Outcome, bool)] = &[
             (
                 webhook_actor,
                 (Verb::Create, R_PODS, "", NS_DATA),
@@ -3111,7 +2784,7 @@ impl Generator {
         ];
         let count = if deny { items.len() } else { 2 };
         for &(actor, probe, outcome, impersonate) in &items[..count] {
-            let at = day_start + self.dice.below((DAY_US - 10 * SEC_US) as u64) as i64;
+            let at = day_start + span(self.dice.below((DAY_US - 10 * SEC_US) as u64));
             let cluster = self.pick_cluster();
             let mut r = self.probe(at, cluster, actor, probe);
             r.outcome = outcome;
@@ -3359,7 +3032,7 @@ fn write_status(w: &World, b: &mut Vec<u8>, r: &Req) {
             push(b, name);
             push(
                 b,
-                r#" for resource violation: \n\nrequire-run-as-nonroot:\n  run-as-non-root: 'validation error: Running as root is not allowed. rule run-as-non-root failed at path /spec/securityContext/runAsNonRoot/'\n"#,
+                r" for resource violation: \n\nrequire-run-as-nonroot:\n  run-as-non-root: 'validation error: Running as root is not allowed. rule run-as-non-root failed at path /spec/securityContext/runAsNonRoot/'\n",
             );
             "Forbidden"
         }
@@ -3707,7 +3380,7 @@ impl Body<'_> {
         push(b, r#"","resourceVersion":""#);
         push_u64(b, resource_version(self.clock, self.r) + 17);
         push(b, r#"","creationTimestamp":"#);
-        let age = (self.seed(2) % (30 * 86_400)) as i64 * SEC_US;
+        let age = span(self.seed(2) % (30 * 86_400)) * SEC_US;
         q_time(
             self.clock,
             b,
@@ -4420,16 +4093,504 @@ fn write_endpointslice(c: &Body<'_>, b: &mut Vec<u8>, full: bool) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
+    use std::io::Read;
+
+    fn run(opts: &GenerateOptions) -> (Vec<u8>, GenerateStats) {
+        let mut out = Vec::new();
+        let stats = generate(opts, &mut out).unwrap_or_else(|e| panic!("{e}"));
+        (out, stats)
+    }
+
+    fn opts(events: u64) -> GenerateOptions {
+        GenerateOptions {
+            events,
+            ..GenerateOptions::default()
+        }
+    }
+
+    /// Parses every line (unwrapping EKS lines) into events.
+    fn events_of(bytes: &[u8]) -> Vec<Value> {
+        let text = std::str::from_utf8(bytes).unwrap_or_else(|e| panic!("{e}"));
+        text.lines()
+            .map(|line| {
+                let v: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+                assert!(v.is_object(), "{line}");
+                match v.get("message").and_then(Value::as_str) {
+                    Some(m) => serde_json::from_str(m).unwrap_or_else(|e| panic!("{e}: {m}")),
+                    None => v,
+                }
+            })
+            .collect()
+    }
+
+    fn s<'a>(e: &'a Value, pointer: &str) -> &'a str {
+        e.pointer(pointer).and_then(Value::as_str).unwrap_or("")
+    }
+
+    fn micros(ts: &str) -> i64 {
+        chrono::DateTime::parse_from_rfc3339(ts)
+            .unwrap_or_else(|e| panic!("{e}: {ts}"))
+            .timestamp_micros()
+    }
+
+    /// The rule, independently: user name prefix (case-sensitive) and decision exactly `forbid`.
+    fn rule_matches(e: &Value) -> bool {
+        s(e, "/user/username").starts_with("system:serviceaccount:")
+            && e.pointer("/annotations/authorization.k8s.io~1decision")
+                .and_then(Value::as_str)
+                == Some("forbid")
+    }
 
     #[test]
-    fn generate_dump_for_inspection() {
-        let opts = GenerateOptions {
-            events: 20_000,
-            ..GenerateOptions::default()
-        };
-        let mut out = Vec::new();
-        let stats = generate(&opts, &mut out).unwrap_or_else(|e| panic!("{e}"));
-        std::fs::write("/tmp/gen_dump.jsonl", &out).unwrap_or_else(|e| panic!("{e}"));
-        eprintln!("{stats:?} avg {}", stats.bytes / stats.events);
+    fn same_seed_same_bytes_other_seed_other_bytes() {
+        let (a, _) = run(&opts(5_000));
+        let (b, _) = run(&opts(5_000));
+        assert_eq!(a, b);
+        let (c, _) = run(&GenerateOptions {
+            seed: 2,
+            ..opts(5_000)
+        });
+        assert_ne!(a, c);
+    }
+
+    #[test]
+    fn event_counts_are_exact_and_in_time_order() {
+        for (events, days) in [
+            (1, 1),
+            (2, 1),
+            (3, 2),
+            (299, 1),
+            (300, 3),
+            (999, 2),
+            (1_000, 2),
+            (1_001, 30),
+            (4_321, 3),
+        ] {
+            let o = GenerateOptions {
+                events,
+                days,
+                ..GenerateOptions::default()
+            };
+            let (bytes, stats) = run(&o);
+            let evs = events_of(&bytes);
+            assert_eq!(evs.len() as u64, events, "events {events} days {days}");
+            assert_eq!(stats.events, events);
+            assert_eq!(stats.lines, events);
+            assert_eq!(stats.bytes, bytes.len() as u64);
+            let start = micros("2026-01-05T00:00:00Z");
+            let end = start + i64::from(days) * DAY_US;
+            let mut last = i64::MIN;
+            for e in &evs {
+                let at = micros(s(e, "/stageTimestamp"));
+                let received = micros(s(e, "/requestReceivedTimestamp"));
+                assert!(at >= last, "out of order: {e}");
+                assert!(received <= at && at - received < 2 * SEC_US, "{e}");
+                assert!((start..end).contains(&received) && at < end, "{e}");
+                last = at;
+            }
+        }
+    }
+
+    #[test]
+    fn events_have_the_audit_shape() {
+        let (bytes, _) = run(&opts(20_000));
+        let text = String::from_utf8_lossy(&bytes);
+        let first = text.lines().next().unwrap_or_default();
+        assert!(first.starts_with(r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":""#));
+        let evs = events_of(&bytes);
+        let mut stages = std::collections::BTreeMap::<String, Vec<String>>::new();
+        for e in &evs {
+            let stage = s(e, "/stage");
+            let uri = s(e, "/requestURI");
+            assert_eq!(s(e, "/auditID").len(), 36);
+            assert_eq!(s(e, "/requestReceivedTimestamp").len(), 27);
+            assert!(s(e, "/stageTimestamp").ends_with('Z'));
+            stages
+                .entry(s(e, "/auditID").to_owned())
+                .or_default()
+                .push(stage.to_owned());
+            if stage == "RequestReceived" {
+                assert!(
+                    e.get("responseStatus").is_none() && e.get("annotations").is_none(),
+                    "{e}"
+                );
+                assert!(e.get("requestObject").is_none() && e.get("responseObject").is_none());
+            } else {
+                assert!(
+                    e.pointer("/responseStatus/code").is_some_and(Value::is_u64),
+                    "{e}"
+                );
+            }
+            match e.get("objectRef") {
+                None => assert!(
+                    !uri.starts_with("/api/") && !uri.starts_with("/apis/"),
+                    "{e}"
+                ),
+                Some(r) => {
+                    let group = s(r, "/apiGroup");
+                    let version = s(r, "/apiVersion");
+                    let prefix = if group.is_empty() {
+                        format!("/api/{version}/")
+                    } else {
+                        format!("/apis/{group}/{version}/")
+                    };
+                    assert!(uri.starts_with(&prefix), "{e}");
+                    let path = uri.split('?').next().unwrap_or_default();
+                    let mut expect = prefix.trim_end_matches('/').to_owned();
+                    if let Some(ns) = r.get("namespace").and_then(Value::as_str) {
+                        expect = format!("{expect}/namespaces/{ns}");
+                    }
+                    expect = format!("{expect}/{}", s(r, "/resource"));
+                    assert!(path.starts_with(&expect), "{path} vs {expect}");
+                    if let Some(sub) = r.get("subresource").and_then(Value::as_str) {
+                        assert!(path.ends_with(&format!("/{sub}")), "{e}");
+                    }
+                    match s(e, "/verb") {
+                        "watch" => assert!(
+                            uri.contains("watch=true") && uri.contains("resourceVersion="),
+                            "{e}"
+                        ),
+                        "list" => assert!(uri.contains("?limit=500"), "{e}"),
+                        _ => {}
+                    }
+                }
+            }
+        }
+        for (id, st) in &stages {
+            assert!(st[0] == "RequestReceived", "{id}: {st:?}");
+            assert!(st.len() <= 2, "{id}: {st:?}");
+        }
+        let average = bytes.len() / evs.len();
+        assert!(
+            (800..=1_250).contains(&average),
+            "average event size {average}"
+        );
+    }
+
+    #[test]
+    fn the_mix_is_all_there() {
+        let (bytes, stats) = run(&opts(20_000));
+        let evs = events_of(&bytes);
+        let has = |f: &dyn Fn(&Value) -> bool| evs.iter().any(f);
+        let user = |e: &Value| s(e, "/user/username").to_owned();
+        // Each kind of user.
+        assert!(has(&|e| {
+            user(e).starts_with("system:serviceaccount:")
+                && e.pointer("/user/extra/authentication.kubernetes.io~1pod-name/0")
+                    .is_some()
+                && e.pointer("/user/groups/1")
+                    .and_then(Value::as_str)
+                    .is_some_and(|g| g.starts_with("system:serviceaccounts:"))
+        }));
+        assert!(has(
+            &|e| user(e).starts_with("system:node:ip-") && s(e, "/user/groups/0") == "system:nodes"
+        ));
+        for name in [
+            "system:kube-controller-manager",
+            "system:kube-scheduler",
+            "system:apiserver",
+            "system:anonymous",
+        ] {
+            assert!(has(&|e| user(e) == name), "{name}");
+        }
+        assert!(has(
+            &|e| user(e) == "alice@example.com" && s(e, "/user/groups/0") == "system:masters"
+        ));
+        assert!(has(&|e| s(e, "/user/groups/0") == "dev-team"));
+        for stage in ["RequestReceived", "ResponseStarted", "ResponseComplete"] {
+            assert!(has(&|e| s(e, "/stage") == stage), "{stage}");
+        }
+        for level in ["Metadata", "Request", "RequestResponse"] {
+            assert!(has(&|e| s(e, "/level") == level), "{level}");
+        }
+        assert!(has(&|e| e.get("requestObject").is_some()));
+        assert!(has(&|e| e.get("responseObject").is_some()));
+        for path in ["/healthz", "/livez", "/readyz", "/metrics"] {
+            assert!(
+                has(&|e| s(e, "/requestURI") == path && e.get("objectRef").is_none()),
+                "{path}"
+            );
+        }
+        for sub in ["exec", "log", "token", "status", "scale"] {
+            assert!(has(&|e| s(e, "/objectRef/subresource") == sub), "{sub}");
+        }
+        for group in [
+            "apps",
+            "rbac.authorization.k8s.io",
+            "batch",
+            "coordination.k8s.io",
+            "networking.k8s.io",
+        ] {
+            assert!(has(&|e| s(e, "/objectRef/apiGroup") == group), "{group}");
+        }
+        for code in [101, 200, 201, 403, 404, 409] {
+            assert!(
+                has(&|e| e.pointer("/responseStatus/code").and_then(Value::as_u64) == Some(code)),
+                "{code}"
+            );
+        }
+        let decision = |e: &Value| s(e, "/annotations/authorization.k8s.io~1decision").to_owned();
+        assert!(has(&|e| decision(e) == "allow"
+            && s(e, "/annotations/authorization.k8s.io~1reason")
+                .starts_with("RBAC: allowed by ")));
+        assert!(has(
+            &|e| decision(e) == "forbid" && s(e, "/responseStatus/reason") == "Forbidden"
+        ));
+        assert!(has(&|e| s(
+            e,
+            "/annotations/pod-security.kubernetes.io~1enforce-policy"
+        )
+        .ends_with(":latest")));
+        // The real message shapes.
+        assert!(has(&|e| {
+            let m = s(e, "/responseStatus/message");
+            rule_matches(e)
+                && m.contains(" is forbidden: User \"system:serviceaccount:")
+                && m.contains("\" in the namespace \"")
+        }));
+        assert!(has(
+            &|e| s(e, "/responseStatus/message").ends_with("\" at the cluster scope")
+        ));
+        // Look-alikes the rule must not match.
+        assert!(has(
+            &|e| user(e) == "system:serviceaccounts:kube-system" && decision(e) == "forbid"
+        ));
+        assert!(has(
+            &|e| user(e) == "System:ServiceAccount:default:x" && decision(e) == "forbid"
+        ));
+        assert!(has(
+            &|e| user(e).starts_with("system:serviceaccount:") && decision(e) == "Forbid"
+        ));
+        assert!(has(&|e| {
+            e.pointer("/responseStatus/code").and_then(Value::as_u64) == Some(403)
+                && e.get("annotations").is_none()
+                && s(e, "/responseStatus/message").starts_with("admission webhook \"")
+        }));
+        assert!(has(
+            &|e| user(e) == "system:anonymous" && decision(e) == "forbid"
+        ));
+        assert!(has(
+            &|e| user(e).starts_with("system:node:") && decision(e) == "forbid"
+        ));
+        assert!(has(
+            &|e| s(e, "/user/groups/0") == "dev-team" && decision(e) == "forbid"
+        ));
+        for d in ["allow", "forbid"] {
+            assert!(
+                has(&|e| {
+                    !user(e).starts_with("system:serviceaccount:")
+                        && s(e, "/impersonatedUser/username").starts_with("system:serviceaccount:")
+                        && decision(e) == d
+                }),
+                "impersonation {d}"
+            );
+        }
+        // The stolen-token burst: >= 20 service-account denials from curl or python-requests
+        // within 10 minutes, with allowed self-reviews from the same address.
+        let mut burst: Vec<(i64, String)> = evs
+            .iter()
+            .filter(|e| rule_matches(e))
+            .filter(|e| matches!(s(e, "/userAgent"), "curl/8.5.0" | "python-requests/2.31.0"))
+            .map(|e| {
+                (
+                    micros(s(e, "/stageTimestamp")),
+                    s(e, "/sourceIPs/0").to_owned(),
+                )
+            })
+            .collect();
+        burst.sort();
+        let in_window = (0..burst.len())
+            .map(|i| {
+                burst[i..]
+                    .iter()
+                    .take_while(|(t, _)| t - burst[i].0 <= 600 * SEC_US)
+                    .count()
+            })
+            .max()
+            .unwrap_or(0);
+        assert!(in_window >= 20, "largest burst {in_window}");
+        assert!(burst.iter().all(|(_, ip)| !ip.starts_with("10.")));
+        assert!(has(&|e| {
+            s(e, "/objectRef/resource") == "selfsubjectaccessreviews"
+                && decision(e) == "allow"
+                && matches!(s(e, "/userAgent"), "curl/8.5.0" | "python-requests/2.31.0")
+        }));
+        assert!(stats.sa_denials > 0);
+    }
+
+    #[test]
+    fn sa_denials_count_what_the_rule_matches() {
+        for o in [
+            opts(20_000),
+            GenerateOptions {
+                deny_rate: 0.1,
+                seed: 7,
+                ..opts(5_000)
+            },
+            GenerateOptions {
+                deny_rate: 0.0,
+                ..opts(3_000)
+            },
+            GenerateOptions {
+                deny_rate: 1.0,
+                ..opts(2_000)
+            },
+            GenerateOptions {
+                clusters: 3,
+                ..opts(4_000)
+            },
+        ] {
+            let (bytes, stats) = run(&o);
+            let evs = events_of(&bytes);
+            let matched = evs.iter().filter(|e| rule_matches(e)).count() as u64;
+            assert_eq!(stats.sa_denials, matched, "{o:?}");
+            // The rate applies to the background; attack bursts come on top.
+            let attack = |e: &&Value| {
+                matches!(s(e, "/userAgent"), "curl/8.5.0" | "python-requests/2.31.0")
+                    && !s(e, "/sourceIPs/0").starts_with("10.")
+            };
+            let background: Vec<&Value> = evs.iter().filter(|e| !attack(e)).collect();
+            let responses = background
+                .iter()
+                .filter(|e| s(e, "/stage") != "RequestReceived")
+                .count() as f64;
+            let denials = background
+                .iter()
+                .filter(|e| {
+                    s(e, "/annotations/authorization.k8s.io~1decision")
+                        .eq_ignore_ascii_case("forbid")
+                })
+                .count() as f64;
+            if o.deny_rate <= 0.0 {
+                assert!(denials < 1.0);
+                assert_eq!(matched, 0);
+            } else if o.deny_rate * responses >= 100.0 {
+                let rate = denials / responses;
+                assert!(
+                    rate >= o.deny_rate * 0.8 && rate <= o.deny_rate * 1.25,
+                    "{rate} for {o:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn clusters_wrap_lines_as_eks_exports() {
+        let (bytes, stats) = run(&GenerateOptions {
+            clusters: 2,
+            ..opts(3_000)
+        });
+        let text = String::from_utf8_lossy(&bytes);
+        let mut groups = std::collections::BTreeSet::new();
+        let mut last = 0;
+        for line in text.lines() {
+            let v: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}"));
+            groups.insert(s(&v, "/logGroup").to_owned());
+            assert!(s(&v, "/logStream").starts_with("kube-apiserver-audit-"));
+            assert_eq!(
+                s(&v, "/logStream").len(),
+                "kube-apiserver-audit-".len() + 32
+            );
+            let ts = v.get("timestamp").and_then(Value::as_i64).unwrap_or(0);
+            assert!(ts >= last);
+            last = ts;
+            let event: Value =
+                serde_json::from_str(s(&v, "/message")).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(s(&event, "/kind"), "Event");
+            assert_eq!(micros(s(&event, "/stageTimestamp")) / 1000, ts);
+        }
+        let expected: std::collections::BTreeSet<String> =
+            ["/aws/eks/prod-1/cluster", "/aws/eks/prod-2/cluster"]
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect();
+        assert_eq!(groups, expected);
+        assert_eq!(stats.events, 3_000);
+        assert_eq!(events_of(&bytes).len(), 3_000);
+    }
+
+    #[test]
+    fn compressed_files_hold_the_plain_bytes() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let o = opts(3_000);
+        let (plain, _) = run(&o);
+        for (name, kind) in [("a.jsonl", 0), ("b.jsonl.gz", 1), ("c.JSONL.ZST", 2)] {
+            let path = dir.path().join(name);
+            let stats = generate_to_path(&o, &path).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(stats.bytes, plain.len() as u64);
+            let raw = std::fs::read(&path).unwrap_or_else(|e| panic!("{e}"));
+            let mut back = Vec::new();
+            if kind == 1 {
+                assert!(raw.len() < plain.len());
+                flate2::read::MultiGzDecoder::new(&raw[..])
+                    .read_to_end(&mut back)
+                    .unwrap_or_else(|e| panic!("{e}"));
+            } else if kind == 2 {
+                assert!(raw.len() < plain.len());
+                back = zstd::decode_all(&raw[..]).unwrap_or_else(|e| panic!("{e}"));
+            } else {
+                back = raw;
+            }
+            assert!(back == plain, "{name} differs");
+        }
+        let missing = dir.path().join("no/such/dir/x.jsonl");
+        assert!(matches!(
+            generate_to_path(&o, &missing),
+            Err(Error::Output { .. })
+        ));
+    }
+
+    #[test]
+    fn bad_options_are_usage_errors() {
+        let bad = [
+            GenerateOptions {
+                events: 0,
+                ..GenerateOptions::default()
+            },
+            GenerateOptions {
+                days: 0,
+                ..GenerateOptions::default()
+            },
+            GenerateOptions {
+                days: MAX_DAYS + 1,
+                ..GenerateOptions::default()
+            },
+            GenerateOptions {
+                clusters: 0,
+                ..GenerateOptions::default()
+            },
+            GenerateOptions {
+                deny_rate: -0.1,
+                ..GenerateOptions::default()
+            },
+            GenerateOptions {
+                deny_rate: 1.5,
+                ..GenerateOptions::default()
+            },
+            GenerateOptions {
+                deny_rate: f64::NAN,
+                ..GenerateOptions::default()
+            },
+            GenerateOptions {
+                start: NaiveDate::from_ymd_opt(1969, 12, 31).unwrap_or_default(),
+                ..GenerateOptions::default()
+            },
+        ];
+        for o in bad {
+            let mut out = Vec::new();
+            match generate(&o, &mut out) {
+                Err(Error::Usage(message)) => assert!(message.starts_with("--"), "{message}"),
+                other => panic!("{o:?} gave {other:?}"),
+            }
+            assert!(out.is_empty());
+        }
+        let d = GenerateOptions::default();
+        assert_eq!((d.events, d.days, d.seed, d.clusters), (10_000, 2, 1, 1));
+        assert_eq!(
+            d.start,
+            NaiveDate::from_ymd_opt(2026, 1, 5).unwrap_or_default()
+        );
+        assert!((d.deny_rate - 0.01).abs() < 1e-12);
     }
 }

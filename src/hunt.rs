@@ -147,12 +147,15 @@ pub async fn alerts(engine: &Engine, rules: &[Rule], limit: Option<usize>) -> Re
 
 /// What `stats` can group by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[value(rename_all = "snake_case")]
 pub enum GroupKey {
     Account,
     Verb,
     Resource,
     Namespace,
+    #[value(alias = "user-agent")]
     UserAgent,
+    #[value(alias = "source-ip")]
     SourceIp,
     Cluster,
     Day,
@@ -174,7 +177,7 @@ impl GroupKey {
             GroupKey::Namespace => ("namespace", "namespace"),
             GroupKey::UserAgent => ("user_agent", "user_agent"),
             GroupKey::SourceIp => ("source_ip", "source_ip"),
-            GroupKey::Cluster => ("cluster", "cluster"),
+            GroupKey::Cluster => ("cluster", "\"cluster\""),
             GroupKey::Day => ("day", "to_char(event_time, '%Y-%m-%d')"),
             GroupKey::Hour => (
                 "hour",
@@ -190,11 +193,17 @@ pub const DEFAULT_KEYS: [GroupKey; 3] = [GroupKey::Account, GroupKey::Verb, Grou
 /// The rule's matches grouped by `keys`: count, first and last seen, and the distinct
 /// namespaces, source IPs and user agents; largest count first.
 pub async fn stats(engine: &Engine, rule: &Rule, keys: &[GroupKey]) -> Result<DataFrame> {
-    let keys = if keys.is_empty() {
+    let mut uniq: Vec<GroupKey> = Vec::new();
+    for k in if keys.is_empty() {
         &DEFAULT_KEYS[..]
     } else {
         keys
-    };
+    } {
+        if !uniq.contains(k) {
+            uniq.push(*k);
+        }
+    }
+    let keys = &uniq[..];
     let matches = plan(&engine.ctx, rule).await?;
     let view = "audithound_matches";
     let _ = engine.ctx.deregister_table(view)?;
@@ -213,9 +222,9 @@ pub async fn stats(engine: &Engine, rule: &Rule, keys: &[GroupKey]) -> Result<Da
     let mut order = vec!["count DESC".to_owned()];
     for (i, k) in keys.iter().enumerate() {
         let (name, expr) = k.sql();
-        select.push(format!("{expr} AS {name}"));
+        select.push(format!("{expr} AS \"{name}\""));
         group.push((i + 1).to_string());
-        order.push(format!("{name} ASC NULLS FIRST"));
+        order.push(format!("\"{name}\" ASC NULLS FIRST"));
     }
     let sql = format!(
         "SELECT {keys}, count(*) AS count, min(event_time) AS first_seen, max(event_time) AS last_seen, \

@@ -13,6 +13,8 @@ use crate::error::{Error, Result};
 pub enum Source {
     Stdin,
     File(PathBuf),
+    /// Standard input copied to a file, so it can be read more than once; named `-`.
+    Spooled(PathBuf),
 }
 
 /// How a source was compressed.
@@ -29,7 +31,7 @@ impl Source {
     /// The name recorded in `source_file` and in reject records.
     pub fn name(&self) -> String {
         match self {
-            Source::Stdin => "-".to_owned(),
+            Source::Stdin | Source::Spooled(_) => "-".to_owned(),
             Source::File(p) => p.display().to_string(),
         }
     }
@@ -38,7 +40,7 @@ impl Source {
     pub fn size(&self) -> Option<u64> {
         match self {
             Source::Stdin => None,
-            Source::File(p) => std::fs::metadata(p).ok().map(|m| m.len()),
+            Source::File(p) | Source::Spooled(p) => std::fs::metadata(p).ok().map(|m| m.len()),
         }
     }
 
@@ -46,7 +48,7 @@ impl Source {
     pub fn open_raw(&self) -> Result<Box<dyn Read + Send>> {
         match self {
             Source::Stdin => Ok(Box::new(std::io::stdin())),
-            Source::File(p) => File::open(p)
+            Source::File(p) | Source::Spooled(p) => File::open(p)
                 .map(|f| Box::new(f) as Box<dyn Read + Send>)
                 .map_err(|source| Error::Input {
                     path: p.clone(),

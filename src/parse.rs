@@ -472,6 +472,9 @@ fn parse_value_at(
         }
         return;
     }
+    if doc.message_type.as_deref() == Some("CONTROL_MESSAGE") {
+        return; // CloudWatch's subscription health check: carries no events.
+    }
     let group_cluster = doc.log_group.as_deref().and_then(eks_cluster_name);
     let cl = cluster.map(str::to_owned).or(group_cluster);
     if let Some(events) = doc.log_events {
@@ -495,9 +498,6 @@ fn parse_value_at(
             Err(e) => sink.reject(at.wrap(format!("logEvents: {}", json_reason(&e)))),
         }
         return;
-    }
-    if doc.message_type.as_deref() == Some("CONTROL_MESSAGE") {
-        return; // CloudWatch's subscription health check: carries no events.
     }
     if let Some(items) = doc.items {
         match serde_json::from_str::<Vec<&RawValue>>(items.get()) {

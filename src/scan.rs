@@ -308,6 +308,8 @@ fn parse_block(block: &Block, file: &str, opts: &ScanOptions) -> Result<Parsed> 
             excerpt: String::new(),
         });
     }
+    // Oversized lines were noted by the reader: put every reject in line order.
+    out.rejects.sort_by_key(|r| r.line);
     out.stats.rejected = out.rejects.len() as u64;
     if !rows.is_empty() {
         out.batch = Some(rows.finish()?);
@@ -397,15 +399,20 @@ fn read_blocks(mut r: Box<dyn BufRead + Send>, max_line: usize, senders: &[SyncS
             }
             r.consume(used);
             if newline {
+                // A line that came in one piece can be over the cap too (the ending not counted).
+                if !skipping && block.data.len() - line_start > max_line + 1 {
+                    block
+                        .oversized
+                        .push((line_no, excerpt(&block.data[line_start..])));
+                    block.data.truncate(line_start);
+                }
                 line_no += 1;
                 skipping = false;
                 line_start = block.data.len();
                 if block.data.len() >= BLOCK_BYTES {
                     break;
                 }
-            } else if !skipping
-                && block.data.len() - line_start > line_cap(first, &block.data, max_line)
-            {
+            } else if !skipping && block.data.len() - line_start > max_line {
                 block
                     .oversized
                     .push((line_no, excerpt(&block.data[line_start..])));
@@ -443,16 +450,6 @@ fn read_blocks(mut r: Box<dyn BufRead + Send>, max_line: usize, senders: &[SyncS
 }
 
 use std::io::Read;
-
-/// The cap on the current line: a multi-line document may start the first block, and may be
-/// larger than a line.
-fn line_cap(first: bool, data: &[u8], max_line: usize) -> usize {
-    if first && looks_like_document(data) {
-        MAX_DOCUMENT.max(max_line)
-    } else {
-        max_line
-    }
-}
 
 fn first_line(data: &[u8]) -> &[u8] {
     let skip = data.iter().take_while(|b| b.is_ascii_whitespace()).count();
