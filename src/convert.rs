@@ -24,6 +24,7 @@ use datafusion::parquet::basic::{Compression, ZstdLevel};
 use datafusion::parquet::file::metadata::KeyValue;
 use datafusion::parquet::file::metadata::SortingColumn;
 use datafusion::parquet::file::properties::{EnabledStatistics, WriterProperties};
+use datafusion::parquet::schema::types::ColumnPath;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -151,6 +152,18 @@ fn hash_reader(mut r: impl Read) -> std::io::Result<String> {
     Ok(h.finalize().to_hex().to_string())
 }
 
+/// Columns whose values are (nearly) unique per event.
+const UNIQUE_COLUMNS: [&str; 8] = [
+    "event_time",
+    "received_time",
+    "audit_id",
+    "request_uri",
+    "request_object",
+    "response_object",
+    "source_line",
+    "user_uid",
+];
+
 fn writer_props(opts: &ConvertOptions) -> Result<WriterProperties> {
     let fs = file_schema();
     let sorting = opts
@@ -165,20 +178,30 @@ fn writer_props(opts: &ConvertOptions) -> Result<WriterProperties> {
             })
         })
         .collect::<std::result::Result<Vec<_>, _>>()?;
-    Ok(WriterProperties::builder()
+    let mut b = WriterProperties::builder()
         .set_compression(Compression::ZSTD(ZstdLevel::try_new(opts.zstd_level)?))
-        .set_statistics_enabled(EnabledStatistics::Page)
-        .set_max_row_group_row_count(Some(opts.row_group_rows.max(1)))
-        .set_sorting_columns(Some(sorting))
-        .set_key_value_metadata(Some(vec![
-            KeyValue::new(SCHEMA_VERSION_KEY.to_owned(), SCHEMA_VERSION.to_owned()),
-            KeyValue::new(SORT_ORDER_KEY.to_owned(), opts.order.columns().join(",")),
-            KeyValue::new(
-                "audithound.version".to_owned(),
-                env!("CARGO_PKG_VERSION").to_owned(),
-            ),
-        ]))
-        .build())
+        .set_statistics_enabled(EnabledStatistics::Page);
+    // Nearly unique per event: a dictionary would only be built to be thrown away.
+    for c in UNIQUE_COLUMNS {
+        b = b.set_column_dictionary_enabled(ColumnPath::from(c), false);
+    }
+    // Statistics of JSON bodies prune nothing.
+    for c in ["request_object", "response_object"] {
+        b = b.set_column_statistics_enabled(ColumnPath::from(c), EnabledStatistics::None);
+    }
+    Ok(
+        b.set_max_row_group_row_count(Some(opts.row_group_rows.max(1)))
+            .set_sorting_columns(Some(sorting))
+            .set_key_value_metadata(Some(vec![
+                KeyValue::new(SCHEMA_VERSION_KEY.to_owned(), SCHEMA_VERSION.to_owned()),
+                KeyValue::new(SORT_ORDER_KEY.to_owned(), opts.order.columns().join(",")),
+                KeyValue::new(
+                    "audithound.version".to_owned(),
+                    env!("CARGO_PKG_VERSION").to_owned(),
+                ),
+            ]))
+            .build(),
+    )
 }
 
 /// Sorts a chunk by the archive's row order.

@@ -1986,3 +1986,594 @@ fn real_public_data_converts_cleanly_and_raises_no_alert() -> TestResult {
     assert_eq!(stats.stdout.lines().count(), 1, "{}", stats.stdout);
     Ok(())
 }
+
+// ------------------------------------------------------------------------------------------------
+// 15. report, demo, generate, bench
+
+/// The repository's shipped sample, `data/`.
+fn sample_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("data")
+}
+
+/// Copies the shipped sample (`data/`, flat) to `to` in the fixture's directory.
+fn copy_sample(fx: &Fx, to: &str) {
+    let rd = std::fs::read_dir(sample_dir()).unwrap_or_else(|e| panic!("read data/: {e}"));
+    let mut n = 0;
+    for e in rd.flatten() {
+        let p = e.path();
+        if p.is_file() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let bytes = std::fs::read(&p).unwrap_or_else(|e| panic!("read {}: {e}", p.display()));
+            fx.write(&format!("{to}/{name}"), &bytes);
+            n += 1;
+        }
+    }
+    assert!(n >= 4, "data/ holds only {n} files");
+}
+
+/// Every file and directory under `root`, relative to it, sorted.
+fn tree(root: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in rd.flatten() {
+            let p = e.path();
+            let rel = p
+                .strip_prefix(root)
+                .unwrap_or(&p)
+                .to_string_lossy()
+                .into_owned();
+            if p.is_dir() {
+                out.push(format!("{rel}/"));
+                stack.push(p);
+            } else {
+                out.push(rel);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn json_file(fx: &Fx, rel: &str) -> Value {
+    let bytes = fx.read(rel);
+    serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("{rel} is not JSON: {e}"))
+}
+
+fn u(v: &Value, key: &str) -> u64 {
+    v.get(key)
+        .and_then(Value::as_u64)
+        .unwrap_or_else(|| panic!("{key} is not a count in {v}"))
+}
+
+fn signed(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+fn list<'a>(v: &'a Value, key: &str) -> &'a Vec<Value> {
+    v.get(key)
+        .and_then(Value::as_array)
+        .unwrap_or_else(|| panic!("{key} is not a list in {v}"))
+}
+
+/// (account, verb, resource, count) of stats rows, from `stats` NDJSON or report.json.
+fn stats_keys<'a>(rows: impl Iterator<Item = &'a Row>) -> Vec<(String, String, String, i64)> {
+    rows.map(|r| {
+        (
+            s(r, "account").to_owned(),
+            s(r, "verb").to_owned(),
+            s(r, "resource").to_owned(),
+            num(r, "count"),
+        )
+    })
+    .collect()
+}
+
+/// Checks the report of `date` in `dir` against `stats` and `sql` over `input` for that day;
+/// returns report.json.
+fn check_report(fx: &Fx, input: &str, date: &str, dir: &str) -> Value {
+    for f in ["report.html", "report.md", "report.json"] {
+        assert!(
+            fx.path(&format!("{dir}/{f}")).is_file(),
+            "{dir}/{f} missing"
+        );
+    }
+    let rep = json_file(fx, &format!("{dir}/report.json"));
+    assert_eq!(rep["date"], date);
+
+    // The stats table is `audithound stats` for that day, row for row.
+    let stats = fx
+        .run(&[
+            "stats", input, "--from", date, "--to", date, "--format", "ndjson",
+        ])
+        .ok()
+        .rows();
+    assert!(!stats.is_empty(), "no denials on {date}");
+    let rep_stats: Vec<Row> = list(&rep, "stats")
+        .iter()
+        .map(|v| v.as_object().cloned().unwrap_or_default())
+        .collect();
+    assert_eq!(stats_keys(rep_stats.iter()), stats_keys(stats.iter()));
+    let denials = u(&rep, "denials");
+    let stats_total: i64 = stats.iter().map(|r| num(r, "count")).sum();
+    assert_eq!(signed(denials), stats_total);
+
+    // Accounts: sum to the denials, largest first, each the sum of its stats rows.
+    let accounts = list(&rep, "accounts");
+    assert_eq!(u(&rep, "accounts_denied"), accounts.len() as u64);
+    let counts: Vec<u64> = accounts.iter().map(|a| u(a, "count")).collect();
+    assert_eq!(counts.iter().sum::<u64>(), denials);
+    assert!(
+        counts.windows(2).all(|w| w[0] >= w[1]),
+        "accounts not sorted by count: {counts:?}"
+    );
+    let mut per_account: BTreeMap<String, i64> = BTreeMap::new();
+    for r in &stats {
+        *per_account.entry(s(r, "account").to_owned()).or_insert(0) += num(r, "count");
+    }
+    let got: BTreeMap<String, i64> = accounts
+        .iter()
+        .map(|a| {
+            (
+                a["account"].as_str().unwrap_or_default().to_owned(),
+                signed(u(a, "count")),
+            )
+        })
+        .collect();
+    assert_eq!(got, per_account);
+    // New accounts are exactly those marked first_time.
+    let first_time: Vec<&Value> = accounts
+        .iter()
+        .filter(|a| a["first_time"] == Value::Bool(true))
+        .map(|a| &a["account"])
+        .collect();
+    let new: Vec<&Value> = list(&rep, "new_accounts").iter().collect();
+    assert_eq!(new, first_time);
+
+    // 24 hours that add up to the denials.
+    let hourly: Vec<u64> = list(&rep, "hourly")
+        .iter()
+        .map(|h| h.as_u64().unwrap_or_else(|| panic!("hour {h}")))
+        .collect();
+    assert_eq!(hourly.len(), 24);
+    assert_eq!(hourly.iter().sum::<u64>(), denials);
+
+    // Every event of that day.
+    let n = fx.sql(
+        input,
+        &format!("SELECT count(*) AS n FROM audit WHERE date = '{date}'"),
+    );
+    assert_eq!(signed(u(&rep, "events")), num(&n[0], "n"));
+
+    // Self-contained HTML; the Markdown names the top account.
+    let html = String::from_utf8_lossy(&fx.read(&format!("{dir}/report.html"))).to_lowercase();
+    assert!(!html.contains("<script"), "{dir}/report.html has a script");
+    for scheme in ["http://", "https://"] {
+        assert!(!html.contains(scheme), "{dir}/report.html links {scheme}");
+    }
+    let md = String::from_utf8_lossy(&fx.read(&format!("{dir}/report.md"))).into_owned();
+    let top = accounts[0]["account"].as_str().unwrap_or_default();
+    assert!(!top.is_empty());
+    assert!(md.contains(top), "report.md does not name {top}");
+    rep
+}
+
+#[test]
+fn report_of_the_shipped_sample_agrees_with_stats_and_is_reproducible() {
+    let fx = Fx::new();
+    copy_sample(&fx, "data");
+    fx.convert(&["data"], "archive", &[]);
+    let day = "2026-01-06";
+    let run = fx
+        .run(&["report", "archive", "--date", day, "--out", "rep"])
+        .ok();
+    assert!(run.stderr.contains(day), "{}", run.stderr);
+    let rep = check_report(&fx, "archive", day, "rep");
+    assert_eq!(rep["baseline"]["days"], 7);
+    assert_eq!(
+        rep["baseline"]["days_with_data"], 1,
+        "the sample spans 2026-01-05 and 2026-01-06"
+    );
+    assert_eq!(rep["rule"]["id"], RULE);
+    assert!(
+        list(&rep, "panels").len() <= 5,
+        "--top defaults to 5 panels"
+    );
+    // Only the three files.
+    assert_eq!(
+        tree(&fx.path("rep")),
+        ["report.html", "report.json", "report.md"]
+    );
+
+    // Not overwritten without --force: exit 2 naming the file, nothing changed.
+    let before: Vec<Vec<u8>> = ["html", "md", "json"]
+        .iter()
+        .map(|x| fx.read(&format!("rep/report.{x}")))
+        .collect();
+    let refused = fx
+        .run(&["report", "archive", "--date", day, "--out", "rep"])
+        .expect_code(2);
+    assert!(refused.stderr.contains("report.html"), "{}", refused.stderr);
+    assert!(refused.stderr.contains("--force"), "{}", refused.stderr);
+
+    // With --force: the same bytes (no wall-clock time, no random order).
+    fx.run(&[
+        "report", "archive", "--date", day, "--out", "rep", "--force",
+    ])
+    .ok();
+    let after: Vec<Vec<u8>> = ["html", "md", "json"]
+        .iter()
+        .map(|x| fx.read(&format!("rep/report.{x}")))
+        .collect();
+    assert!(before == after, "the report of {day} differs between runs");
+    assert_eq!(
+        tree(&fx.path("rep")),
+        ["report.html", "report.json", "report.md"]
+    );
+}
+
+#[test]
+fn report_of_a_generated_month_compares_with_a_full_week_and_writes_a_range() {
+    let fx = Fx::new();
+    fx.run(&[
+        "generate",
+        "--events",
+        "20000",
+        "--days",
+        "30",
+        "--seed",
+        "3",
+        "-o",
+        "gen.jsonl",
+    ])
+    .ok();
+    fx.convert(&["gen.jsonl"], "archive", &[]);
+    // The 15th day from 2026-01-05.
+    let day = "2026-01-19";
+    fx.run(&["report", "archive", "--date", day, "--out", "one"])
+        .ok();
+    let rep = check_report(&fx, "archive", day, "one");
+    assert_eq!(rep["baseline"]["days"], 7);
+    assert_eq!(rep["baseline"]["days_with_data"], 7);
+    assert!(rep["baseline"]["avg_events"].as_f64().unwrap_or(0.0) > 0.0);
+
+    // Three days: a folder each, and an index linking them.
+    let days = ["2026-01-18", "2026-01-19", "2026-01-20"];
+    let run = fx
+        .run(&[
+            "report", "archive", "--from", days[0], "--to", days[2], "--out", "range",
+        ])
+        .ok();
+    assert!(run.stderr.contains("index.html"), "{}", run.stderr);
+    let mut want = vec!["index.html".to_owned()];
+    for d in days {
+        want.push(format!("{d}/"));
+        for f in ["report.html", "report.json", "report.md"] {
+            want.push(format!("{d}/{f}"));
+        }
+    }
+    want.sort();
+    assert_eq!(tree(&fx.path("range")), want);
+    let index = String::from_utf8_lossy(&fx.read("range/index.html")).into_owned();
+    for d in days {
+        assert!(
+            index.contains(&format!("href=\"{d}/report.html\"")),
+            "index.html does not link {d}"
+        );
+        check_report(&fx, "archive", d, &format!("range/{d}"));
+    }
+    assert!(!index.to_lowercase().contains("<script"));
+    // A day of the range is the report of that day alone.
+    assert_eq!(
+        fx.read("range/2026-01-19/report.json"),
+        fx.read("one/report.json")
+    );
+    assert_eq!(
+        fx.read("range/2026-01-19/report.md"),
+        fx.read("one/report.md")
+    );
+
+    // The range is not written over either.
+    fx.run(&[
+        "report", "archive", "--from", days[0], "--to", days[2], "--out", "range",
+    ])
+    .expect_code(2);
+}
+
+#[test]
+fn report_of_raw_logs_is_the_report_of_their_archive() {
+    let fx = Fx::new();
+    copy_sample(&fx, "data");
+    fx.convert(&["data"], "archive", &[]);
+    let day = "2026-01-06";
+    fx.run(&["report", "archive", "--date", day, "--out", "from-archive"])
+        .ok();
+    fx.run(&["report", "data", "--date", day, "--out", "from-raw"])
+        .ok();
+    let archive = json_file(&fx, "from-archive/report.json");
+    let raw = json_file(&fx, "from-raw/report.json");
+    assert!(u(&raw, "denials") > 0);
+    assert_eq!(raw, archive);
+    assert_eq!(
+        fx.read("from-raw/report.md"),
+        fx.read("from-archive/report.md")
+    );
+    check_report(&fx, "data", day, "from-raw");
+}
+
+/// Runs the binary in the fixture's directory with extra environment variables.
+fn run_env(fx: &Fx, args: &[&str], env: &[(&str, &Path)]) -> Run {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_audithound"));
+    cmd.args(args)
+        .current_dir(fx.path(""))
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::null());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run audithound: {e}"));
+    Run {
+        args: args.iter().map(|s| (*s).to_owned()).collect(),
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+#[test]
+fn demo_hunts_the_sample_and_leaves_nothing_behind() {
+    let fx = Fx::new();
+    copy_sample(&fx, "sample");
+    // The demo's temporary archive goes to TMPDIR: point it inside the fixture to see it go.
+    std::fs::create_dir_all(fx.path("tmp")).unwrap_or_else(|e| panic!("mkdir tmp: {e}"));
+    let before = tree(&fx.path(""));
+    let run = run_env(
+        &fx,
+        &["demo", "--data", "sample"],
+        &[("TMPDIR", &fx.path("tmp"))],
+    )
+    .ok();
+    let out = &run.stdout;
+    assert!(out.contains("== 1. convert"), "{out}");
+    assert!(out.contains("== 3. stats"), "{out}");
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("== 2. hunt: "))
+        .unwrap_or_else(|| panic!("no hunt section: {out}"));
+    let alerts: u64 = line
+        .trim_start_matches("== 2. hunt: ")
+        .split(' ')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no alert count in {line:?}"));
+    assert!(alerts > 0, "{line}");
+    assert!(out.contains(RULE), "{out}");
+    assert!(out.contains("system:serviceaccount:"), "{out}");
+    assert_eq!(tree(&fx.path("")), before, "demo left files behind");
+
+    // The same count as hunting the sample directly (its README is no input).
+    let hunt = fx.hunt(&[
+        "sample/bad-lines.log",
+        "sample/eks-cloudwatch-export.jsonl.zst",
+        "sample/kube-apiserver-audit.jsonl.gz",
+        "sample/tricky-neighbours.jsonl",
+    ]);
+    assert_eq!(hunt.len() as u64, alerts);
+
+    // Without the sample: an error naming it, not a panic.
+    let missing = fx.run(&["demo", "--data", "no-such-sample"]).expect_code(2);
+    assert!(
+        missing.stderr.contains("no-such-sample"),
+        "{}",
+        missing.stderr
+    );
+}
+
+/// The `N` of "N denied service-account requests" in generate's summary.
+fn generated_denials(stderr: &str) -> usize {
+    let head = stderr
+        .split(" denied service-account requests")
+        .next()
+        .filter(|h| h.len() < stderr.len())
+        .unwrap_or_else(|| panic!("no denial count in {stderr:?}"));
+    head.rsplit(' ')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no denial count in {stderr:?}"))
+}
+
+fn gunzip(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(bytes), &mut out)
+        .unwrap_or_else(|e| panic!("gunzip: {e}"));
+    out
+}
+
+#[test]
+fn generate_is_deterministic_and_checks_its_options() {
+    let fx = Fx::new();
+    let base = ["generate", "--events", "2000", "--days", "2", "--seed", "5"];
+    let make = |out: &str, extra: &[&str]| {
+        let mut a = base.to_vec();
+        a.extend_from_slice(&["-o", out]);
+        a.extend_from_slice(extra);
+        fx.run(&a)
+    };
+    let first = make("a.jsonl", &[]).ok();
+    make("b.jsonl", &[]).ok();
+    make("a.jsonl.gz", &[]).ok();
+    make("b.jsonl.gz", &[]).ok();
+    make("a.jsonl.zst", &[]).ok();
+    let to_stdout = make("-", &[]).ok();
+    let plain = fx.read("a.jsonl");
+    assert_eq!(String::from_utf8_lossy(&plain).lines().count(), 2000);
+    assert!(plain == fx.read("b.jsonl"), "same seed, different bytes");
+    assert!(
+        fx.read("a.jsonl.gz") == fx.read("b.jsonl.gz"),
+        "same seed, different gzip"
+    );
+    assert_eq!(&fx.read("a.jsonl.gz")[..2], &[0x1f, 0x8b]);
+    assert!(
+        gunzip(&fx.read("a.jsonl.gz")) == plain,
+        "gzip holds other events"
+    );
+    let zst = zstd::decode_all(&fx.read("a.jsonl.zst")[..]).unwrap_or_else(|e| panic!("{e}"));
+    assert!(zst == plain, "zstd holds other events");
+    assert!(
+        to_stdout.stdout.as_bytes() == plain,
+        "stdout holds other events"
+    );
+
+    // Another seed, other events.
+    fx.run(&[
+        "generate", "--events", "2000", "--days", "2", "--seed", "6", "-o", "c.jsonl",
+    ])
+    .ok();
+    assert!(
+        fx.read("c.jsonl") != plain,
+        "seeds 5 and 6 give the same bytes"
+    );
+
+    // An existing file is kept unless --force.
+    let exists = make("c.jsonl", &[]).expect_code(2);
+    assert!(exists.stderr.contains("c.jsonl"), "{}", exists.stderr);
+    assert!(exists.stderr.contains("--force"), "{}", exists.stderr);
+    assert!(fx.read("c.jsonl") != plain);
+    make("c.jsonl", &["--force"]).ok();
+    assert!(
+        fx.read("c.jsonl") == plain,
+        "--force did not replace c.jsonl"
+    );
+
+    // Bad options: exit 2, the message names the flag, no file made.
+    for (flag, value) in [
+        ("--events", "0"),
+        ("--deny-rate", "2"),
+        ("--start", "nope"),
+        ("--days", "0"),
+        ("--clusters", "0"),
+    ] {
+        let bad = fx
+            .run(&["generate", flag, value, "-o", "bad.jsonl"])
+            .expect_code(2);
+        assert!(bad.stderr.contains(flag), "{flag} {value}: {}", bad.stderr);
+        assert!(!fx.path("bad.jsonl").exists(), "{flag} {value} made a file");
+    }
+
+    // Hunting the file finds exactly the denials the generator counted.
+    let want = generated_denials(&first.stderr);
+    assert!(want > 0, "{}", first.stderr);
+    let alerts = fx.hunt(&["a.jsonl"]);
+    assert_eq!(alerts.len(), want);
+    assert!(alerts.iter().all(|r| s(r, "rule_id") == RULE));
+}
+
+#[test]
+fn generated_clusters_are_hunted_to_the_generators_count() {
+    let fx = Fx::new();
+    let run = fx
+        .run(&[
+            "generate",
+            "--events",
+            "3000",
+            "--days",
+            "3",
+            "--seed",
+            "9",
+            "--clusters",
+            "2",
+            "--deny-rate",
+            "0.05",
+            "--start",
+            "2025-12-30",
+            "-o",
+            "eks.jsonl.zst",
+        ])
+        .ok();
+    let want = generated_denials(&run.stderr);
+    assert!(want > 0, "{}", run.stderr);
+    let raw = fx.hunt(&["eks.jsonl.zst"]);
+    assert_eq!(raw.len(), want);
+    fx.convert(&["eks.jsonl.zst"], "archive", &[]);
+    let archived = fx.hunt(&["archive"]);
+    assert_eq!(archived.len(), want);
+    let clusters: BTreeSet<String> = archived
+        .iter()
+        .map(|r| s(r, "cluster").to_owned())
+        .collect();
+    assert_eq!(clusters.len(), 2, "{clusters:?}");
+    // The days given, across the year boundary.
+    let days = fx.sql_csv("archive", "SELECT DISTINCT date FROM audit ORDER BY date");
+    assert_eq!(days, ["2025-12-30", "2025-12-31", "2026-01-01"]);
+}
+
+/// The step names of bench's Markdown table, in order.
+fn bench_steps(stdout: &str) -> Vec<String> {
+    stdout
+        .lines()
+        .filter(|l| l.starts_with("| ") && !l.starts_with("| step "))
+        .map(|l| l.split('|').nth(1).unwrap_or_default().trim().to_owned())
+        .collect()
+}
+
+#[test]
+fn bench_times_every_step_and_cleans_up() {
+    let fx = Fx::new();
+    let run = fx
+        .run(&["bench", "--events", "3000", "--dir", "b", "--runs", "1"])
+        .ok();
+    assert!(
+        run.stdout.starts_with("| step | events |"),
+        "{}",
+        run.stdout
+    );
+    let steps = bench_steps(&run.stdout);
+    for want in [
+        "convert",
+        "hunt (archive)",
+        "stats (archive)",
+        "hunt (raw JSON)",
+        "stats (raw JSON)",
+        "report (1 day)",
+    ] {
+        assert!(steps.iter().any(|s| s == want), "no {want} row: {steps:?}");
+    }
+    for line in run
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("| ") && !l.starts_with("| step "))
+    {
+        let cols: Vec<&str> = line.split('|').map(str::trim).collect();
+        assert_eq!(cols.get(2), Some(&"3000"), "{line}");
+    }
+    assert!(!fx.path("b").exists(), "bench left b/ behind");
+
+    // --keep keeps the data, the archive and the report.
+    fx.run(&[
+        "bench", "--events", "3000", "--dir", "k", "--runs", "1", "--keep",
+    ])
+    .ok();
+    assert!(fx.path("k/events.jsonl").is_file());
+    assert!(fx.path("k/archive/_manifest").exists());
+    assert!(fx.path("k/report/report.json").is_file());
+}
+
+/// `bench --dir` an existing directory: without `--keep` it removes the whole directory,
+/// including files bench never made.
+#[test]
+fn bench_removes_only_what_it_made() {
+    let fx = Fx::new();
+    fx.write("work/notes.txt", b"mine\n");
+    fx.run(&["bench", "--events", "3000", "--dir", "work", "--runs", "1"])
+        .ok();
+    assert!(
+        fx.path("work/notes.txt").is_file(),
+        "bench deleted work/notes.txt, which it did not make"
+    );
+    assert_eq!(fx.read("work/notes.txt"), b"mine\n");
+}

@@ -211,6 +211,15 @@ fn write_file(path: &Path, contents: &[u8]) -> Result<()> {
     };
     let dir = path.parent().unwrap_or_else(|| Path::new("."));
     let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(output_error)?;
+    // Reports are meant to be shared: readable by all, like any file the user creates (a
+    // temporary file starts as owner-only).
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644))
+            .map_err(output_error)?;
+    }
     tmp.write_all(contents).map_err(output_error)?;
     tmp.flush().map_err(output_error)?;
     tmp.persist(path).map_err(|e| output_error(e.error))?;
