@@ -119,6 +119,8 @@ fn count_lines(p: &Path) -> Result<u64> {
 use std::io::BufRead;
 
 pub fn run(a: &BenchArgs) -> Result<()> {
+    let created_dir = !a.dir.exists();
+    let mut generated = false;
     std::fs::create_dir_all(&a.dir).map_err(|source| Error::Output {
         path: a.dir.clone(),
         source,
@@ -140,6 +142,7 @@ pub fn run(a: &BenchArgs) -> Result<()> {
                 ..GenerateOptions::default()
             };
             generate_to_path(&opts, &p)?;
+            generated = true;
         }
         p
     };
@@ -309,8 +312,18 @@ pub fn run(a: &BenchArgs) -> Result<()> {
             ratio(raw, t(&peer_steps, "duckdb hunt-json"))
         );
     }
-    if !a.keep && a.input.is_none() {
-        let _ = std::fs::remove_dir_all(&a.dir);
+    if !a.keep {
+        // Remove only what this run made: never files the user keeps in DIR.
+        if generated {
+            let _ = std::fs::remove_file(&input);
+        }
+        for made in ["archive", "report"] {
+            let _ = std::fs::remove_dir_all(a.dir.join(made));
+        }
+        let _ = std::fs::remove_file(a.dir.join("duckdb.parquet"));
+        if created_dir {
+            let _ = std::fs::remove_dir(&a.dir); // only if now empty
+        }
     }
     Ok(())
 }
