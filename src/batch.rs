@@ -74,11 +74,25 @@ impl Default for EventRows {
 
 impl EventRows {
     pub fn new() -> Self {
+        Self::with_capacity(1024, 0)
+    }
+
+    /// Builders sized for about `rows` events from `bytes` of JSON, so they do not grow (and
+    /// copy) by doubling while a block is parsed.
+    pub fn with_capacity(rows: usize, bytes: usize) -> Self {
         let utc: Arc<str> = Arc::from("UTC");
+        let strings = (0..STRING_COLUMNS)
+            .map(|i| match i {
+                // The JSON bodies are most of the bytes.
+                REQUEST_OBJECT | RESPONSE_OBJECT => StringBuilder::with_capacity(rows, bytes / 3),
+                _ => StringBuilder::with_capacity(rows, rows * 32),
+            })
+            .collect();
         Self {
-            event_time: TimestampMicrosecondBuilder::new().with_timezone(Arc::clone(&utc)),
-            received_time: TimestampMicrosecondBuilder::new().with_timezone(utc),
-            strings: (0..STRING_COLUMNS).map(|_| StringBuilder::new()).collect(),
+            event_time: TimestampMicrosecondBuilder::with_capacity(rows)
+                .with_timezone(Arc::clone(&utc)),
+            received_time: TimestampMicrosecondBuilder::with_capacity(rows).with_timezone(utc),
+            strings,
             user_groups: ListBuilder::new(StringBuilder::new()),
             user_extra: MapBuilder::new(
                 Some(map_names()),

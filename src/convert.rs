@@ -12,12 +12,13 @@ use std::collections::BTreeMap;
 use std::fs::{self, File};
 use std::io::{BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::mpsc::{SyncSender, sync_channel};
+use std::thread::JoinHandle;
 use std::time::Instant;
 
 use datafusion::arrow::array::{Array, AsArray, RecordBatch};
 use datafusion::arrow::compute::{
-    SortColumn, SortOptions, concat_batches, lexsort_to_indices, take_record_batch,
+    SortColumn, SortOptions, concat, interleave_record_batch, lexsort_to_indices, take_record_batch,
 };
 use datafusion::parquet::arrow::ArrowWriter;
 use datafusion::parquet::basic::{Compression, ZstdLevel};
@@ -77,7 +78,7 @@ impl ConvertOptions {
             scan: ScanOptions::default(),
             force: false,
             row_group_rows: 128 * 1024,
-            buffer_bytes: 256 << 20,
+            buffer_bytes: 160 << 20,
             zstd_level: 1,
             order: RowOrder::Decision,
             progress: false,
@@ -185,8 +186,18 @@ fn writer_props(opts: &ConvertOptions) -> Result<WriterProperties> {
     for c in UNIQUE_COLUMNS {
         b = b.set_column_dictionary_enabled(ColumnPath::from(c), false);
     }
-    // Statistics of JSON bodies prune nothing.
-    for c in ["request_object", "response_object"] {
+    // Statistics are kept where queries filter (decision, user, time, verb, resource, ...);
+    // free text and bodies prune nothing, and min/max of long strings costs comparisons.
+    for c in [
+        "request_object",
+        "response_object",
+        "request_uri",
+        "response_message",
+        "authz_reason",
+        "user_agent",
+        "audit_id",
+        "user_uid",
+    ] {
         b = b.set_column_statistics_enabled(ColumnPath::from(c), EnabledStatistics::None);
     }
     Ok(
@@ -204,35 +215,102 @@ fn writer_props(opts: &ConvertOptions) -> Result<WriterProperties> {
     )
 }
 
-/// Sorts a chunk by the archive's row order.
-pub fn sort_chunk(batch: &RecordBatch, order: RowOrder) -> Result<RecordBatch> {
+/// Sorts the rows of `batches` (one partition's buffer) by the archive's row order into one
+/// batch. Only the sort columns are concatenated; the rest is gathered once, in sorted order.
+pub fn sort_batches(batches: &[RecordBatch], order: RowOrder) -> Result<RecordBatch> {
     let opts = SortOptions {
         descending: false,
         nulls_first: true,
     };
+    let schema = file_schema();
     let cols = order
         .columns()
         .iter()
         .map(|n| {
+            let i = schema.index_of(n)?;
+            let parts: Vec<&dyn Array> = batches.iter().map(|b| b.column(i).as_ref()).collect();
             Ok(SortColumn {
-                values: Arc::clone(batch.column(batch.schema().index_of(n)?)),
+                values: concat(&parts)?,
                 options: Some(opts),
             })
         })
         .collect::<Result<Vec<_>>>()?;
     let idx = lexsort_to_indices(&cols, None)?;
-    Ok(take_record_batch(batch, &idx)?)
+    let mut starts = Vec::with_capacity(batches.len());
+    let mut at = 0usize;
+    for b in batches {
+        starts.push(at);
+        at += b.num_rows();
+    }
+    let picks: Vec<(usize, usize)> = idx
+        .values()
+        .iter()
+        .map(|&g| {
+            let g = g as usize;
+            let b = starts.partition_point(|&s| s <= g) - 1;
+            (b, g - starts[b])
+        })
+        .collect();
+    let refs: Vec<&RecordBatch> = batches.iter().collect();
+    Ok(interleave_record_batch(&refs, &picks)?)
 }
 
-/// Buffers and writes the partitions of one input.
-struct PartitionWriter<'a> {
-    opts: &'a ConvertOptions,
+/// A partition's key: (cluster, date).
+type Key = (String, String);
+
+/// Encodes sorted chunks into one Parquet file per partition, on its own thread, so encoding
+/// and compression run beside parsing instead of after it.
+fn spawn_encoder(
     props: WriterProperties,
     tmp: PathBuf,
     hash: String,
-    buffers: BTreeMap<(String, String), (Vec<RecordBatch>, usize)>,
+    order: RowOrder,
+) -> (
+    SyncSender<(Key, Vec<RecordBatch>)>,
+    JoinHandle<Result<Vec<PathBuf>>>,
+) {
+    let (tx, rx) = sync_channel::<(Key, Vec<RecordBatch>)>(1);
+    let handle = std::thread::spawn(move || -> Result<Vec<PathBuf>> {
+        let mut writers: BTreeMap<Key, (ArrowWriter<File>, PathBuf)> = BTreeMap::new();
+        for (key, batches) in rx {
+            let chunk = sort_batches(&batches, order)?;
+            drop(batches);
+            let (w, _) = match writers.entry(key) {
+                std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::btree_map::Entry::Vacant(e) => {
+                    let (cluster, date) = e.key();
+                    let dir = tmp
+                        .join(format!("cluster={cluster}"))
+                        .join(format!("date={date}"));
+                    fs::create_dir_all(&dir).map_err(out_err(&dir))?;
+                    let path = dir.join(format!("part-{}-0.parquet.tmp", &hash[..16]));
+                    let file = File::create(&path).map_err(out_err(&path))?;
+                    let w = ArrowWriter::try_new(file, file_schema(), Some(props.clone()))?;
+                    e.insert((w, path))
+                }
+            };
+            w.write(&chunk)?;
+            // End the row group here so every row group is one sorted chunk.
+            w.flush()?;
+        }
+        let mut paths = Vec::new();
+        for (_, (w, path)) in writers {
+            w.close()?;
+            paths.push(path);
+        }
+        Ok(paths)
+    });
+    (tx, handle)
+}
+
+/// Splits batches by partition and buffers them (bounded), handing the largest buffer to the
+/// encoder when the total passes `buffer_bytes`.
+struct PartitionWriter<'a> {
+    opts: &'a ConvertOptions,
+    buffers: BTreeMap<Key, (Vec<RecordBatch>, usize)>,
     buffered: usize,
-    writers: BTreeMap<(String, String), (ArrowWriter<File>, PathBuf)>,
+    tx: Option<SyncSender<(Key, Vec<RecordBatch>)>>,
+    encoder: Option<JoinHandle<Result<Vec<PathBuf>>>>,
 }
 
 impl PartitionWriter<'_> {
@@ -278,7 +356,7 @@ impl PartitionWriter<'_> {
         Ok(())
     }
 
-    fn flush(&mut self, key: &(String, String)) -> Result<()> {
+    fn flush(&mut self, key: &Key) -> Result<()> {
         let Some((batches, size)) = self.buffers.remove(key) else {
             return Ok(());
         };
@@ -286,23 +364,19 @@ impl PartitionWriter<'_> {
         if batches.is_empty() {
             return Ok(());
         }
-        let chunk = sort_chunk(&concat_batches(&file_schema(), &batches)?, self.opts.order)?;
-        drop(batches);
-        if !self.writers.contains_key(key) {
-            let dir = self
-                .tmp
-                .join(format!("cluster={}", key.0))
-                .join(format!("date={}", key.1));
-            fs::create_dir_all(&dir).map_err(out_err(&dir))?;
-            let path = dir.join(format!("part-{}-0.parquet.tmp", &self.hash[..16]));
-            let file = File::create(&path).map_err(out_err(&path))?;
-            let w = ArrowWriter::try_new(file, file_schema(), Some(self.props.clone()))?;
-            self.writers.insert(key.clone(), (w, path));
-        }
-        if let Some((w, _)) = self.writers.get_mut(key) {
-            w.write(&chunk)?;
-            // End the row group here so every row group is one sorted chunk.
-            w.flush()?;
+        let sent = self
+            .tx
+            .as_ref()
+            .is_some_and(|tx| tx.send((key.clone(), batches)).is_ok());
+        if !sent {
+            // The encoder stopped: its error says why.
+            self.tx = None;
+            return match self.encoder.take().map(JoinHandle::join) {
+                Some(Ok(Err(e))) => Err(e),
+                _ => Err(Error::Usage(
+                    "the Parquet encoder stopped unexpectedly".into(),
+                )),
+            };
         }
         Ok(())
     }
@@ -313,12 +387,13 @@ impl PartitionWriter<'_> {
         for k in keys {
             self.flush(&k)?;
         }
-        let mut paths = Vec::new();
-        for (_, (w, path)) in self.writers {
-            w.close()?;
-            paths.push(path);
+        self.tx = None;
+        match self.encoder.take().map(JoinHandle::join) {
+            Some(Ok(r)) => r,
+            _ => Err(Error::Usage(
+                "the Parquet encoder stopped unexpectedly".into(),
+            )),
         }
-        Ok(paths)
     }
 }
 
@@ -366,14 +441,13 @@ pub fn convert(sources: &[Source], opts: &ConvertOptions) -> Result<ConvertSumma
         fs::create_dir_all(&tmp).map_err(out_err(&tmp))?;
         let reject_tmp = tmp.join("rejects.ndjson");
         let mut rejects: Option<BufWriter<File>> = None;
+        let (tx, encoder) = spawn_encoder(props.clone(), tmp.clone(), hash.clone(), opts.order);
         let mut pw = PartitionWriter {
             opts,
-            props: props.clone(),
-            tmp: tmp.clone(),
-            hash: hash.clone(),
             buffers: BTreeMap::new(),
             buffered: 0,
-            writers: BTreeMap::new(),
+            tx: Some(tx),
+            encoder: Some(encoder),
         };
         let (reader, _) = file.open()?;
         let stats = scan_reader(
