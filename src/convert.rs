@@ -108,6 +108,12 @@ pub struct ConvertSummary {
 pub struct ManifestEntry {
     pub hash: String,
     pub name: String,
+    /// Size and modification time (seconds) when converted: a file seen again with both
+    /// unchanged is hashed before converting, so a re-run skips it without parsing it.
+    #[serde(default)]
+    pub size: u64,
+    #[serde(default)]
+    pub mtime: Option<i64>,
     pub events: u64,
     pub rejected: u64,
     pub files: Vec<String>,
@@ -263,14 +269,13 @@ type Key = (String, String);
 fn spawn_encoder(
     props: WriterProperties,
     tmp: PathBuf,
-    hash: String,
     order: RowOrder,
 ) -> (
     SyncSender<(Key, Vec<RecordBatch>)>,
     JoinHandle<Result<Vec<PathBuf>>>,
 ) {
     let (tx, rx) = sync_channel::<(Key, Vec<RecordBatch>)>(1);
-    let handle = std::thread::spawn(move || -> Result<Vec<PathBuf>> {
+    let work = move || -> Result<Vec<PathBuf>> {
         let mut writers: BTreeMap<Key, (ArrowWriter<File>, PathBuf)> = BTreeMap::new();
         for (key, batches) in rx {
             let chunk = sort_batches(&batches, order)?;
@@ -283,7 +288,7 @@ fn spawn_encoder(
                         .join(format!("cluster={cluster}"))
                         .join(format!("date={date}"));
                     fs::create_dir_all(&dir).map_err(out_err(&dir))?;
-                    let path = dir.join(format!("part-{}-0.parquet.tmp", &hash[..16]));
+                    let path = dir.join("part.parquet.tmp");
                     let file = File::create(&path).map_err(out_err(&path))?;
                     let w = ArrowWriter::try_new(file, file_schema(), Some(props.clone()))?;
                     e.insert((w, path))
@@ -299,7 +304,13 @@ fn spawn_encoder(
             paths.push(path);
         }
         Ok(paths)
-    });
+    };
+    let handle = std::thread::Builder::new()
+        .name("parquet-encoder".into())
+        .spawn(work)
+        .unwrap_or_else(|_| {
+            std::thread::spawn(|| Err(Error::Usage("cannot start the encoder thread".into())))
+        });
     (tx, handle)
 }
 
@@ -397,6 +408,13 @@ impl PartitionWriter<'_> {
     }
 }
 
+/// `TMP/cluster=c/date=d/part.parquet.tmp` → `cluster=c/date=d/part-<hash>-0.parquet`: the name
+/// derives from the input's content, so converting it again replaces rather than duplicates.
+fn final_name(tmp_file: &Path, tmp: &Path, hash: &str) -> PathBuf {
+    let rel = tmp_file.strip_prefix(tmp).unwrap_or(tmp_file);
+    rel.with_file_name(format!("part-{}-0.parquet", &hash[..16]))
+}
+
 /// Converts `sources` into the archive at `opts.out`.
 pub fn convert(sources: &[Source], opts: &ConvertOptions) -> Result<ConvertSummary> {
     let start = Instant::now();
@@ -426,22 +444,55 @@ pub fn convert(sources: &[Source], opts: &ConvertOptions) -> Result<ConvertSumma
             }
         };
         let file = Source::File(path.clone());
-        let hash = hash_reader(file.open_raw()?).map_err(|source| Error::Input {
+        let meta = fs::metadata(&path).map_err(|source| Error::Input {
             path: path.clone(),
             source,
         })?;
+        let size = meta.len();
+        let mtime = meta
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
         summary.inputs += 1;
-        summary.input_bytes += file.size().unwrap_or(0);
-        if manifest.contains_key(&hash) && !opts.force {
-            summary.skipped_inputs.push(name);
-            progress.inc(file.size().unwrap_or(0));
-            continue;
+        summary.input_bytes += size;
+        // Deduplication is by content hash. A file that looks converted before (same name,
+        // size and time) is hashed first, so a re-run skips it cheaply; any other file is
+        // hashed on a thread beside its conversion, and dropped at the end if the hash turns
+        // out to be known after all (the same content under another name).
+        let looks_seen = manifest
+            .values()
+            .any(|e| e.name == name && e.size == size && e.mtime == mtime);
+        let hash_of = |p: PathBuf| {
+            let f = File::open(&p).map_err(|source| Error::Input {
+                path: p.clone(),
+                source,
+            })?;
+            hash_reader(f).map_err(|source| Error::Input { path: p, source })
+        };
+        let mut early_hash = None;
+        if looks_seen || src == &Source::Stdin {
+            let h = hash_of(path.clone())?;
+            if manifest.contains_key(&h) && !opts.force {
+                summary.skipped_inputs.push(name);
+                progress.inc(size);
+                continue;
+            }
+            early_hash = Some(h);
         }
-        let tmp = tmp_root.join(&hash[..16]);
+        let hashed_early = early_hash.is_some();
+        let hasher = match early_hash {
+            Some(h) => Ok(h),
+            None => {
+                let p = path.clone();
+                Err(std::thread::spawn(move || hash_of(p)))
+            }
+        };
+        let tmp = tmp_root.join(format!("input-{}", summary.inputs));
         fs::create_dir_all(&tmp).map_err(out_err(&tmp))?;
         let reject_tmp = tmp.join("rejects.ndjson");
         let mut rejects: Option<BufWriter<File>> = None;
-        let (tx, encoder) = spawn_encoder(props.clone(), tmp.clone(), hash.clone(), opts.order);
+        let (tx, encoder) = spawn_encoder(props.clone(), tmp.clone(), opts.order);
         let mut pw = PartitionWriter {
             opts,
             buffers: BTreeMap::new(),
@@ -468,14 +519,24 @@ pub fn convert(sources: &[Source], opts: &ConvertOptions) -> Result<ConvertSumma
             },
             &|n| progress.inc_decompressed(n),
         )?;
+        let hash = match hasher {
+            Ok(h) => h,
+            Err(handle) => handle
+                .join()
+                .map_err(|_| Error::Usage("hashing the input failed".into()))??,
+        };
+        if manifest.contains_key(&hash) && !opts.force && !hashed_early {
+            // Same content as an input converted before: keep nothing of this run.
+            drop(pw);
+            let _ = fs::remove_dir_all(&tmp);
+            summary.skipped_inputs.push(name);
+            continue;
+        }
         let written = pw.finish()?;
         // With --force the input's earlier files go first (they may sit under another cluster
         // or date, which renaming would not replace).
         if let Some(old) = manifest.get(&hash) {
-            let new: Vec<PathBuf> = written
-                .iter()
-                .map(|t| t.strip_prefix(&tmp).unwrap_or(t).with_extension(""))
-                .collect();
+            let new: Vec<PathBuf> = written.iter().map(|t| final_name(t, &tmp, &hash)).collect();
             for f in &old.files {
                 if !new.iter().any(|n| n == Path::new(f)) {
                     let p = out.join(f);
@@ -491,7 +552,7 @@ pub fn convert(sources: &[Source], opts: &ConvertOptions) -> Result<ConvertSumma
         // Commit: rename each file into place, then the rejects, then the manifest line.
         let mut files = Vec::new();
         for t in written {
-            let rel = t.strip_prefix(&tmp).unwrap_or(&t).with_extension("");
+            let rel = final_name(&t, &tmp, &hash);
             let dest = out.join(&rel);
             if let Some(parent) = dest.parent() {
                 fs::create_dir_all(parent).map_err(out_err(parent))?;
@@ -513,6 +574,8 @@ pub fn convert(sources: &[Source], opts: &ConvertOptions) -> Result<ConvertSumma
         let entry = ManifestEntry {
             hash: hash.clone(),
             name,
+            size,
+            mtime,
             events: stats.events,
             rejected: stats.rejected,
             files,

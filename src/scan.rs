@@ -362,13 +362,27 @@ fn parse_document(
 }
 
 /// Reads blocks of whole lines from `r` and sends them to the workers round-robin.
-fn read_blocks(mut r: Box<dyn BufRead + Send>, max_line: usize, senders: &[SyncSender<Block>]) {
+/// Block buffers handed back by the workers, so the reader reuses warm memory instead of
+/// faulting in fresh pages for every block.
+type Pool = std::sync::Mutex<Vec<Vec<u8>>>;
+
+fn read_blocks(
+    mut r: Box<dyn BufRead + Send>,
+    max_line: usize,
+    senders: &[SyncSender<Block>],
+    pool: &Pool,
+) {
     let mut line_no: u64 = 1;
     let mut seq = 0usize;
     let mut first = true;
     loop {
+        let data = pool
+            .lock()
+            .ok()
+            .and_then(|mut p| p.pop())
+            .unwrap_or_else(|| Vec::with_capacity(BLOCK_BYTES + (64 << 10)));
         let mut block = Block {
-            data: Vec::with_capacity(BLOCK_BYTES + (64 << 10)),
+            data,
             first_line: line_no,
             oversized: Vec::new(),
             document: false,
@@ -506,6 +520,7 @@ pub fn scan_reader(
 ) -> Result<ScanStats> {
     let workers = opts.threads.max(1);
     let mut stats = ScanStats::default();
+    let pool: &Pool = &Pool::default();
     std::thread::scope(|scope| -> Result<()> {
         let mut block_txs = Vec::new();
         let mut result_rxs: Vec<Receiver<Result<Parsed>>> = Vec::new();
@@ -514,16 +529,24 @@ pub fn scan_reader(
             let (rtx, rrx) = sync_channel::<Result<Parsed>>(1);
             block_txs.push(btx);
             result_rxs.push(rrx);
-            scope.spawn(move || {
+            let worker = std::thread::Builder::new().name("parse".into());
+            let run = move || {
                 for block in brx {
-                    if rtx.send(parse_block(&block, file, opts)).is_err() {
+                    let parsed = parse_block(&block, file, opts);
+                    let mut data = block.data;
+                    data.clear();
+                    if let Ok(mut p) = pool.lock() {
+                        p.push(data);
+                    }
+                    if rtx.send(parsed).is_err() {
                         return;
                     }
                 }
-            });
+            };
+            worker.spawn_scoped(scope, run).map_err(Error::Io)?;
         }
         let max_line = opts.max_line;
-        scope.spawn(move || read_blocks(reader, max_line, &block_txs));
+        scope.spawn(move || read_blocks(reader, max_line, &block_txs, pool));
         let mut seq = 0usize;
         let result = (|| -> Result<()> {
             loop {
