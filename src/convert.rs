@@ -263,17 +263,14 @@ pub fn sort_batches(batches: &[RecordBatch], order: RowOrder) -> Result<RecordBa
 
 /// A partition's key: (cluster, date).
 type Key = (String, String);
+/// Hands one partition's buffered batches to the encoder.
+type ChunkSender = SyncSender<(Key, Vec<RecordBatch>)>;
+/// The encoder thread; it returns the temporary files it wrote.
+type Encoder = JoinHandle<Result<Vec<PathBuf>>>;
 
 /// Encodes sorted chunks into one Parquet file per partition, on its own thread, so encoding
 /// and compression run beside parsing instead of after it.
-fn spawn_encoder(
-    props: WriterProperties,
-    tmp: PathBuf,
-    order: RowOrder,
-) -> (
-    SyncSender<(Key, Vec<RecordBatch>)>,
-    JoinHandle<Result<Vec<PathBuf>>>,
-) {
+fn spawn_encoder(props: WriterProperties, tmp: PathBuf, order: RowOrder) -> (ChunkSender, Encoder) {
     let (tx, rx) = sync_channel::<(Key, Vec<RecordBatch>)>(1);
     let work = move || -> Result<Vec<PathBuf>> {
         let mut writers: BTreeMap<Key, (ArrowWriter<File>, PathBuf)> = BTreeMap::new();
@@ -320,8 +317,8 @@ struct PartitionWriter<'a> {
     opts: &'a ConvertOptions,
     buffers: BTreeMap<Key, (Vec<RecordBatch>, usize)>,
     buffered: usize,
-    tx: Option<SyncSender<(Key, Vec<RecordBatch>)>>,
-    encoder: Option<JoinHandle<Result<Vec<PathBuf>>>>,
+    tx: Option<ChunkSender>,
+    encoder: Option<Encoder>,
 }
 
 impl PartitionWriter<'_> {
@@ -481,12 +478,11 @@ pub fn convert(sources: &[Source], opts: &ConvertOptions) -> Result<ConvertSumma
             early_hash = Some(h);
         }
         let hashed_early = early_hash.is_some();
-        let hasher = match early_hash {
-            Some(h) => Ok(h),
-            None => {
-                let p = path.clone();
-                Err(std::thread::spawn(move || hash_of(p)))
-            }
+        let hasher = if let Some(h) = early_hash {
+            Ok(h)
+        } else {
+            let p = path.clone();
+            Err(std::thread::spawn(move || hash_of(p)))
         };
         let tmp = tmp_root.join(format!("input-{}", summary.inputs));
         fs::create_dir_all(&tmp).map_err(out_err(&tmp))?;

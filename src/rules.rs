@@ -259,7 +259,7 @@ mod tests {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("sql/rules");
         let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
             .map(|it| {
-                it.filter_map(|e| e.ok())
+                it.filter_map(std::result::Result::ok)
                     .map(|e| format!("sql/rules/{}", e.file_name().to_string_lossy()))
                     .collect()
             })
