@@ -179,58 +179,26 @@ pub fn run(a: &BenchArgs) -> Result<()> {
         .start
         .format("%Y-%m-%d")
         .to_string();
-    for (name, args) in [
-        (
-            "hunt (archive)",
-            vec![
-                "hunt",
-                &arch,
-                "--format",
-                "ndjson",
-                "-o",
-                "/dev/null",
-                "--force",
-            ],
-        ),
-        (
-            "stats (archive)",
-            vec![
-                "stats",
-                &arch,
-                "--format",
-                "ndjson",
-                "-o",
-                "/dev/null",
-                "--force",
-            ],
-        ),
-        (
-            "hunt (raw JSON)",
-            vec![
-                "hunt",
-                &inp,
-                "--format",
-                "ndjson",
-                "-o",
-                "/dev/null",
-                "--force",
-            ],
-        ),
-        (
-            "stats (raw JSON)",
-            vec![
-                "stats",
-                &inp,
-                "--format",
-                "ndjson",
-                "-o",
-                "/dev/null",
-                "--force",
-            ],
-        ),
+    for (name, cmd, path) in [
+        ("hunt (archive)", "hunt", &arch),
+        ("stats (archive)", "stats", &arch),
+        ("hunt (raw JSON)", "hunt", &inp),
+        ("stats (raw JSON)", "stats", &inp),
     ] {
         eprintln!("bench: {name}");
-        let args: Vec<String> = args.into_iter().map(str::to_owned).collect();
+        // Results go to /dev/null: the step is the query, not the terminal.
+        let args: Vec<String> = [
+            cmd,
+            path,
+            "--format",
+            "ndjson",
+            "-o",
+            "/dev/null",
+            "--force",
+        ]
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
         steps.push(best(name, a.runs, &me(args))?);
     }
     if a.input.is_none() {

@@ -460,12 +460,14 @@ impl Gatherer {
             .collect();
         uas.sort();
         uas.dedup();
-        let allowed_q = "SELECT verb, CASE WHEN resource IS NULL THEN split_part(request_uri, '?', 1) \
-             WHEN subresource IS NULL OR subresource = '' THEN resource ELSE concat(resource, '/', subresource) END AS resource, \
-             count(*) AS n FROM audit WHERE user_name = $1 AND authz_decision = 'allow' \
-             GROUP BY 1, 2 ORDER BY n DESC, verb, resource LIMIT 50";
+        let allowed_q = format!(
+            "SELECT verb, {} AS resource, count(*) AS n FROM audit \
+             WHERE user_name = $1 AND authz_decision = 'allow' \
+             GROUP BY 1, 2 ORDER BY n DESC, verb, resource LIMIT 50",
+            hunt::RESOURCE_SQL
+        );
         let mut allowed = Vec::new();
-        for b in self.sql(day, allowed_q, who.clone()).await? {
+        for b in self.sql(day, &allowed_q, who.clone()).await? {
             let (v, r, n) = (
                 strings(&b, "verb")?,
                 strings(&b, "resource")?,

@@ -145,6 +145,12 @@ pub async fn alerts(engine: &Engine, rules: &[Rule], limit: Option<usize>) -> Re
     })
 }
 
+/// The resource as `stats` and the report show it: `pods/exec` for a subresource, and for a
+/// non-resource request its path without the query (`/metrics`).
+pub const RESOURCE_SQL: &str = "CASE WHEN resource IS NULL THEN split_part(request_uri, '?', 1) \
+     WHEN subresource IS NULL OR subresource = '' THEN resource \
+     ELSE concat(resource, '/', subresource) END";
+
 /// What `stats` can group by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 #[value(rename_all = "snake_case")]
@@ -168,12 +174,7 @@ impl GroupKey {
         match self {
             GroupKey::Account => ("account", "user_name"),
             GroupKey::Verb => ("verb", "verb"),
-            GroupKey::Resource => (
-                "resource",
-                "CASE WHEN resource IS NULL THEN split_part(request_uri, '?', 1) \
-                 WHEN subresource IS NULL OR subresource = '' THEN resource \
-                 ELSE concat(resource, '/', subresource) END",
-            ),
+            GroupKey::Resource => ("resource", RESOURCE_SQL),
             GroupKey::Namespace => ("namespace", "namespace"),
             GroupKey::UserAgent => ("user_agent", "user_agent"),
             GroupKey::SourceIp => ("source_ip", "source_ip"),
