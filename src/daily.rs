@@ -403,9 +403,15 @@ impl Gatherer {
             .map(|a| a.account.clone())
             .collect();
         let mut panels = Vec::new();
-        let whole = self.engine(None, None).await?;
-        for acc in accounts.iter().take(self.top) {
-            panels.push(self.panel(&e, &whole, &acc.account, &stats).await?);
+        let top: Vec<&str> = accounts
+            .iter()
+            .take(self.top)
+            .map(|a| a.account.as_str())
+            .collect();
+        let ever = self.seen_ever(&top).await?;
+        for acc in top {
+            let seen = ever.get(acc).cloned().unwrap_or_default();
+            panels.push(self.panel(&e, seen, acc, &stats).await?);
         }
         Ok(DailyReport {
             date,
@@ -424,10 +430,41 @@ impl Gatherer {
         })
     }
 
+    /// First and last event of each account in the whole archive: the report's one look beyond
+    /// the day and the baseline window, one query for all top accounts, reading only the
+    /// `user_name` and `event_time` columns (row groups pruned by `user_name` statistics).
+    async fn seen_ever(
+        &self,
+        accounts: &[&str],
+    ) -> Result<BTreeMap<String, (Option<String>, Option<String>)>> {
+        let mut out = BTreeMap::new();
+        if accounts.is_empty() {
+            return Ok(out);
+        }
+        let whole = self.engine(None, None).await?;
+        let slots: Vec<String> = (1..=accounts.len()).map(|i| format!("${i}")).collect();
+        let q = format!(
+            "SELECT user_name, min(event_time) AS f, max(event_time) AS l FROM audit \
+             WHERE user_name IN ({}) GROUP BY user_name",
+            slots.join(", ")
+        );
+        let params = accounts
+            .iter()
+            .map(|a| ScalarValue::Utf8(Some((*a).to_owned())))
+            .collect();
+        for b in self.sql(&whole, &q, params).await? {
+            let (u, f, l) = (strings(&b, "user_name")?, times(&b, "f")?, times(&b, "l")?);
+            for i in 0..b.num_rows() {
+                out.insert(u[i].clone(), (f[i].clone(), l[i].clone()));
+            }
+        }
+        Ok(out)
+    }
+
     async fn panel(
         &self,
         day: &Engine,
-        whole: &Engine,
+        seen: (Option<String>, Option<String>),
         account: &str,
         stats: &[StatsRow],
     ) -> Result<AccountPanel> {
@@ -494,18 +531,7 @@ impl Gatherer {
             v.sort();
             v.dedup();
         }
-        let ever = self
-            .sql(
-                whole,
-                "SELECT min(event_time) AS f, max(event_time) AS l FROM audit WHERE user_name = $1",
-                who,
-            )
-            .await?;
-        let (mut first, mut last) = (None, None);
-        if let Some(b) = ever.first().filter(|b| b.num_rows() > 0) {
-            first = times(b, "f")?.into_iter().next().flatten();
-            last = times(b, "l")?.into_iter().next().flatten();
-        }
+        let (first, last) = seen;
         Ok(AccountPanel {
             account: account.to_owned(),
             denied,
