@@ -427,6 +427,7 @@ pub fn convert(sources: &[Source], opts: &ConvertOptions) -> Result<ConvertSumma
     let mut summary = ConvertSummary::default();
     let total: u64 = sources.iter().filter_map(Source::size).sum();
     let progress = Progress::bytes(opts.progress, total, "converting");
+    let mut events_so_far = 0u64;
     for src in sources {
         let name = src.name();
         fs::create_dir_all(&tmp_root).map_err(out_err(&tmp_root))?;
@@ -501,7 +502,15 @@ pub fn convert(sources: &[Source], opts: &ConvertOptions) -> Result<ConvertSumma
             reader,
             &name,
             &opts.scan,
-            &mut |b| pw.push(&b),
+            &mut |b| {
+                events_so_far += b.num_rows() as u64;
+                let secs = start.elapsed().as_secs_f64().max(1e-3);
+                progress.set_message(format!(
+                    "{events_so_far} events, {:.0} events/s",
+                    events_so_far as f64 / secs
+                ));
+                pw.push(&b)
+            },
             &mut |r: &Reject| {
                 if rejects.is_none() {
                     let f = File::create(&reject_tmp).map_err(out_err(&reject_tmp))?;
