@@ -247,6 +247,16 @@ impl Gatherer {
         collect(df).await
     }
 
+    /// Rows per `date` of `table` (`audit` or `matches`: our own names, not user input).
+    async fn per_date(&self, e: &Engine, table: &str) -> Result<BTreeMap<String, u64>> {
+        let q = format!("SELECT date, count(*) AS n FROM {table} GROUP BY date");
+        let mut out = BTreeMap::new();
+        for r in self.sql(e, &q, vec![]).await? {
+            out.extend(strings(&r, "date")?.into_iter().zip(counts(&r, "n")?));
+        }
+        Ok(out)
+    }
+
     async fn day(&self, day: i64) -> Result<DailyReport> {
         let date = date_string(day * MICROS_PER_DAY);
         // The day itself.
@@ -320,30 +330,8 @@ impl Gatherer {
             let b = self.engine(Some(day - n), Some(day)).await?;
             let m = rules::plan(&b.ctx, &self.rule).await?;
             b.ctx.register_table("matches", m.into_view())?;
-            for r in self
-                .sql(
-                    &b,
-                    "SELECT date, count(*) AS n FROM audit GROUP BY date",
-                    vec![],
-                )
-                .await?
-            {
-                for (d, c) in strings(&r, "date")?.into_iter().zip(counts(&r, "n")?) {
-                    base_events.insert(d, c);
-                }
-            }
-            for r in self
-                .sql(
-                    &b,
-                    "SELECT date, count(*) AS n FROM matches GROUP BY date",
-                    vec![],
-                )
-                .await?
-            {
-                for (d, c) in strings(&r, "date")?.into_iter().zip(counts(&r, "n")?) {
-                    base_denials.insert(d, c);
-                }
-            }
+            base_events = self.per_date(&b, "audit").await?;
+            base_denials = self.per_date(&b, "matches").await?;
             for r in self
                 .sql(&b, "SELECT DISTINCT user_name FROM matches", vec![])
                 .await?
