@@ -312,6 +312,9 @@ impl Engine {
         o.execution.parquet.pushdown_filters = true;
         o.execution.parquet.reorder_filters = true;
         o.execution.time_zone = Some("+00:00".into());
+        // The generic dialect reads an unquoted `cluster` (a partition column) as a keyword
+        // after a comma; PostgreSQL's does not, and parses everything our rules use.
+        o.sql_parser.dialect = datafusion::config::Dialect::PostgreSQL;
         let ctx = SessionContext::new_with_config_rt(config, runtime);
         let mut raw = None;
         let mut spool = None;
