@@ -220,6 +220,15 @@ fn parse_one(
         return;
     }
     out.stats.lines += 1;
+    if text.len() > opts.max_line {
+        out.rejects.push(Reject {
+            file: file.to_owned(),
+            line: line_no,
+            reason: oversized_reason(opts.max_line),
+            excerpt: excerpt(text),
+        });
+        return;
+    }
     if !opts.filter.keep(text) {
         out.stats.skipped += 1;
         return;
@@ -256,10 +265,7 @@ fn parse_block(block: &Block, file: &str, opts: &ScanOptions) -> Result<Parsed> 
         out.rejects.push(Reject {
             file: file.to_owned(),
             line: *line,
-            reason: format!(
-                "line longer than the cap of {} bytes (--max-line-bytes)",
-                opts.max_line
-            ),
+            reason: oversized_reason(opts.max_line),
             excerpt: ex.clone(),
         });
     }
@@ -391,12 +397,16 @@ fn read_blocks(
         let mut line_start = 0usize; // start of the current (incomplete) line in block.data
         let mut skipping = false; // inside an oversized line, dropping bytes up to its newline
         let mut eof = false;
+        // Whole buffers up to their last newline are appended at once; workers split lines and
+        // check each line's length. Here only a line that runs past the cap with no end in sight
+        // is cut, so memory stays bounded.
         loop {
             let buf = match r.fill_buf() {
                 Ok(b) => b,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                 Err(e) => {
-                    block.error = Some((line_no, e.to_string()));
+                    let at = block.first_line + newlines(&block.data);
+                    block.error = Some((at, e.to_string()));
                     eof = true;
                     break;
                 }
@@ -405,36 +415,41 @@ fn read_blocks(
                 eof = true;
                 break;
             }
-            let (used, newline) = match memchr::memchr(b'\n', buf) {
-                Some(i) => (i + 1, true),
-                None => (buf.len(), false),
-            };
-            if !skipping {
-                block.data.extend_from_slice(&buf[..used]);
-            }
-            r.consume(used);
-            if newline {
-                // A line that came in one piece can be over the cap too (the ending not counted).
-                if !skipping && block.data.len() - line_start > max_line + 1 {
-                    block
-                        .oversized
-                        .push((line_no, excerpt(&block.data[line_start..])));
-                    block.data.truncate(line_start);
+            if skipping {
+                if let Some(i) = memchr::memchr(b'\n', buf) {
+                    r.consume(i + 1);
+                    // An empty line in its place keeps the following line numbers right.
+                    block.data.push(b'\n');
+                    line_start = block.data.len();
+                    skipping = false;
+                } else {
+                    let n = buf.len();
+                    r.consume(n);
                 }
-                line_no += 1;
-                skipping = false;
+                continue;
+            }
+            if let Some(i) = memchr::memrchr(b'\n', buf) {
+                block.data.extend_from_slice(&buf[..=i]);
+                r.consume(i + 1);
                 line_start = block.data.len();
                 if block.data.len() >= BLOCK_BYTES {
                     break;
                 }
-            } else if !skipping && block.data.len() - line_start > max_line {
-                block
-                    .oversized
-                    .push((line_no, excerpt(&block.data[line_start..])));
-                block.data.truncate(line_start);
-                skipping = true;
+            } else {
+                let n = buf.len();
+                block.data.extend_from_slice(buf);
+                r.consume(n);
+                if block.data.len() - line_start > max_line {
+                    let at = block.first_line + newlines(&block.data[..line_start]);
+                    block
+                        .oversized
+                        .push((at, excerpt(&block.data[line_start..])));
+                    block.data.truncate(line_start);
+                    skipping = true;
+                }
             }
         }
+        line_no = block.first_line + newlines(&block.data);
         if first {
             first = false;
             if is_document(&block.data) && !eof {
@@ -465,6 +480,14 @@ fn read_blocks(
 }
 
 use std::io::Read;
+
+fn oversized_reason(cap: usize) -> String {
+    format!("line longer than the cap of {cap} bytes (--max-line-bytes)")
+}
+
+fn newlines(data: &[u8]) -> u64 {
+    memchr::memchr_iter(b'\n', data).count() as u64
+}
 
 fn first_line(data: &[u8]) -> &[u8] {
     let skip = data.iter().take_while(|b| b.is_ascii_whitespace()).count();
@@ -645,6 +668,42 @@ mod tests {
             .collect();
         assert_eq!(got, [(4, true), (5, false)]);
         assert!(rejects[1].reason.contains("longer than"));
+    }
+
+    /// Regression: a line cut for being over the cap shifted the numbers of the lines after
+    /// it in the same block by one.
+    #[test]
+    fn line_numbers_after_an_oversized_line_stay_right() {
+        let long = format!("{{\"pad\":\"{}\"}}", "x".repeat(5000));
+        let text = format!("{GOOD}\n{long}\n{GOOD}\nnot json\n");
+        let opts = ScanOptions {
+            max_line: 1000,
+            ..ScanOptions::default()
+        };
+        let (rows, rejects, _) = scan_text(text.as_bytes(), &opts);
+        assert_eq!(rows, 2);
+        let lines: Vec<u64> = rejects.iter().map(|r| r.line).collect();
+        assert_eq!(lines, [2, 4]);
+    }
+
+    /// A line far longer than the read buffer is dropped while it streams past (memory stays
+    /// bounded), and the lines after it keep their numbers.
+    #[test]
+    fn a_runaway_line_is_dropped_while_reading() {
+        let huge = format!("{{\"pad\":\"{}\"}}", "y".repeat(3 << 20));
+        let text = format!("{GOOD}\n{huge}\n{GOOD}\nnot json\n");
+        let opts = ScanOptions {
+            max_line: 100_000,
+            ..ScanOptions::default()
+        };
+        let (rows, rejects, stats) = scan_text(text.as_bytes(), &opts);
+        assert_eq!((rows, stats.lines), (2, 4));
+        let got: Vec<(u64, bool)> = rejects
+            .iter()
+            .map(|r| (r.line, r.reason.contains("longer than")))
+            .collect();
+        assert_eq!(got, [(2, true), (4, false)]);
+        assert!(rejects[0].excerpt.len() <= EXCERPT_BYTES);
     }
 
     #[test]
