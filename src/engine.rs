@@ -133,7 +133,7 @@ impl Scope {
             let names = self
                 .clusters
                 .iter()
-                .map(|c| lit(crate::scan::sanitize_partition(c)))
+                .map(|c| lit(crate::scan::sanitize_partition(c).into_owned()))
                 .collect();
             f.push(col("cluster").in_list(names, false));
         }

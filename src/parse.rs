@@ -131,7 +131,7 @@ struct Doc<'a> {
     #[serde(borrow)]
     verb: Option<Str<'a>>,
     #[serde(borrow)]
-    user: Option<&'a RawValue>,
+    user: Option<UserInfo<'a>>,
     #[serde(borrow)]
     impersonated_user: Option<UserInfo<'a>>,
     #[serde(rename = "sourceIPs", borrow)]
@@ -640,12 +640,7 @@ fn raw_event<'a>(
         .or(panther_ts)
         .or(fallback)
         .ok_or("no timestamp: none of stageTimestamp, requestReceivedTimestamp, timestamp (nor a wrapper's time)")?;
-    let user: UserInfo<'a> = match doc.user {
-        Some(u) => {
-            serde_json::from_str(u.get()).map_err(|e| format!("user: {}", json_reason(&e)))?
-        }
-        None => UserInfo::default(),
-    };
+    let user = doc.user.unwrap_or_default();
     let mut annotations = doc.annotations;
     if format == "ecs" {
         annotations = annotations.map(|m| m.into_iter().map(|(k, v)| (redot(k), v)).collect());

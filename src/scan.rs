@@ -136,22 +136,17 @@ impl ScanStats {
 }
 
 /// Makes a value safe as a directory name (`cluster=<name>`): letters, digits, `.`, `_`, `-`.
-pub fn sanitize_partition(v: &str) -> String {
-    let s: String = v
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    if s.is_empty() || s.starts_with('.') {
+pub fn sanitize_partition(v: &str) -> std::borrow::Cow<'_, str> {
+    let safe = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-');
+    if !v.is_empty() && !v.starts_with('.') && v.chars().all(safe) {
+        return std::borrow::Cow::Borrowed(v); // the common case: no copy per event
+    }
+    let s: String = v.chars().map(|c| if safe(c) { c } else { '_' }).collect();
+    std::borrow::Cow::Owned(if s.is_empty() || s.starts_with('.') {
         format!("_{s}")
     } else {
         s
-    }
+    })
 }
 
 fn excerpt(line: &[u8]) -> String {
@@ -191,7 +186,7 @@ impl Sink for RowSink<'_> {
     fn event(&mut self, e: Event<'_>) {
         let cluster = match (self.cluster, e.cluster.as_deref()) {
             (Some(c), _) | (None, Some(c)) => sanitize_partition(c),
-            (None, None) => "default".to_owned(),
+            (None, None) => std::borrow::Cow::Borrowed("default"),
         };
         self.rows.append(&e, self.file, self.line, &cluster);
         self.events += 1;
