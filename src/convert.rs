@@ -39,7 +39,7 @@ use crate::schema::{
 /// Row order inside each row group.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum RowOrder {
-    /// `authz_decision, user_name, event_time` (the default; see docs/schema.md "Row order").
+    /// `authz_decision, user_name, event_time` (the default; see src/schema.md, "Row order").
     #[default]
     Decision,
     /// `event_time` only, as the logs come (kept for benchmarking the choice).

@@ -4,7 +4,7 @@
 //! The data is built for the "Kubernetes Denied Service Account Request" rule: service-account
 //! traffic that is allowed, a background of denials spread over broken RBAC, humans, anonymous
 //! callers and nodes, look-alikes the rule must not match, and every day a stolen-token probe
-//! that it must match. `docs/generator.md` describes the model for users.
+//! that it must match. `src/generate.md` describes the model for users.
 //!
 //! Everything random comes from one `ChaCha8Rng` seeded from [`GenerateOptions::seed`], drawn in
 //! a fixed order while *planning* requests; *rendering* a planned request is a pure function of

@@ -2,7 +2,7 @@
 //!
 //! Every input shape (raw `audit.k8s.io` events, ECS documents, AKS, EKS and GKE wrappers) is
 //! normalised to these columns by [`crate::parse`]; `convert` writes them to Parquet and the rules in
-//! `sql/` query them as table `audit`. The column list is documented in `docs/schema.md`; a test
+//! `sql/` query them as table `audit`. The column list is documented in `src/schema.md`; a test
 //! checks that page against [`event_schema`], so the two cannot drift apart.
 //!
 //! The last two columns, `cluster` and `date`, are hive partition columns: they live in the
@@ -19,7 +19,7 @@ pub const SCHEMA_VERSION: &str = "1";
 pub const SCHEMA_VERSION_KEY: &str = "audithound.schema_version";
 /// Key of the declared row order in the Parquet key-value metadata.
 pub const SORT_ORDER_KEY: &str = "audithound.sort_order";
-/// Row order inside every row group of the archive (see `docs/schema.md`, "Row order").
+/// Row order inside every row group of the archive (see `src/schema.md`, "Row order").
 pub const SORT_ORDER: [&str; 3] = ["authz_decision", "user_name", "event_time"];
 
 /// The partition columns, in the order of the archive's directories.
@@ -132,14 +132,14 @@ mod tests {
     /// The schema page lists every column, in order, so users and rule authors can rely on it.
     #[test]
     fn schema_doc_lists_every_column() {
-        let doc = include_str!("../docs/schema.md");
+        let doc = include_str!("schema.md");
         let mut last = 0;
         for f in event_schema().fields() {
             let needle = format!("| `{}` |", f.name());
             let at = doc
                 .find(&needle)
-                .unwrap_or_else(|| panic!("docs/schema.md lacks a row for column {}", f.name()));
-            assert!(at >= last, "docs/schema.md lists {} out of order", f.name());
+                .unwrap_or_else(|| panic!("src/schema.md lacks a row for column {}", f.name()));
+            assert!(at >= last, "src/schema.md lists {} out of order", f.name());
             last = at;
         }
     }

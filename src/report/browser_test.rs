@@ -3,7 +3,7 @@
 //!
 //! Chromium is required: without it the test fails and says how to install it (CI installs it),
 //! unless `AUDITHOUND_SKIP_BROWSER=1`. `AUDITHOUND_CHROMIUM` may name another binary.
-//! With `AUDITHOUND_REPORT_SCREENSHOT=docs/report.png` the test also writes the README's
+//! With `AUDITHOUND_REPORT_SCREENSHOT=src/report/screenshot.png` the test also writes the README's
 //! screenshot (900 px wide) to that path, and with `AUDITHOUND_REPORT_SAMPLE_DIR=DIR` it leaves
 //! the sample's report files and a 14-day `index.html` in DIR to look at.
 //!
