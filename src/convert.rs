@@ -33,7 +33,7 @@ use crate::input::Source;
 use crate::progress::Progress;
 use crate::scan::{Reject, ScanOptions, ScanStats, scan_reader};
 use crate::schema::{
-    self, SCHEMA_VERSION, SCHEMA_VERSION_KEY, SORT_ORDER, SORT_ORDER_KEY, col, file_schema,
+    SCHEMA_VERSION, SCHEMA_VERSION_KEY, SORT_ORDER, SORT_ORDER_KEY, col, file_schema,
 };
 
 /// Row order inside each row group.
@@ -619,11 +619,3 @@ pub fn is_archive(dir: &Path) -> bool {
             it.any(|e| e.is_ok_and(|e| e.file_name().to_string_lossy().starts_with("cluster=")))
         })
 }
-
-/// Keeps `schema` used: the partition column names of the archive.
-pub fn partition_columns() -> [&'static str; 2] {
-    schema::PARTITION_COLUMNS
-}
-
-#[allow(dead_code)]
-fn _assert_array(_: &dyn Array) {}

@@ -8,7 +8,7 @@
 use datafusion::arrow::datatypes::DataType;
 use datafusion::functions::expr_fn::{coalesce, concat_ws, md5, split_part, starts_with};
 use datafusion::functions_nested::expr_fn::{array_element, map_extract};
-use datafusion::logical_expr::{Expr, SortExpr, cast, col, lit, when};
+use datafusion::logical_expr::{Expr, cast, col, lit, when};
 use datafusion::prelude::DataFrame;
 
 use crate::engine::Engine;
@@ -243,9 +243,4 @@ pub async fn stats(engine: &Engine, rule: &Rule, keys: &[GroupKey]) -> Result<Da
 /// Runs ad-hoc read-only SQL over table `audit`.
 pub async fn sql(engine: &Engine, query: &str) -> Result<DataFrame> {
     Ok(engine.ctx.sql_with_options(query, read_only()).await?)
-}
-
-/// Sort expressions helper kept for callers that re-sort results.
-pub fn by(cols: &[&str]) -> Vec<SortExpr> {
-    cols.iter().map(|c| col(*c).sort(true, true)).collect()
 }
