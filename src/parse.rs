@@ -378,8 +378,8 @@ fn parse_value_at(
             return;
         }
     };
-    if let Some(pp) = doc.proto_payload {
-        let _ = pp;
+    if doc.proto_payload.is_some() {
+        // The entry is read again as a whole: its fields differ from a raw event's.
         match serde_json::from_str::<GkeEntry<'_>>(text) {
             Ok(entry)
                 if entry

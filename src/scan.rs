@@ -302,7 +302,6 @@ fn parse_block(block: &Block, file: &str, opts: &ScanOptions) -> Result<Parsed> 
         }
     }
     if let Some((line, msg)) = &block.error {
-        out.stats.rejected += 0;
         out.rejects.push(Reject {
             file: file.to_owned(),
             line: *line,
