@@ -4,12 +4,12 @@
 
 use std::hint::black_box;
 
-use audithound::convert::{ConvertOptions, convert};
-use audithound::engine::{Data, Engine, EngineOptions, Scope};
-use audithound::generate::{GenerateOptions, generate};
-use audithound::input::Source;
-use audithound::rules;
-use audithound::scan::{ScanOptions, scan_bytes};
+use audithound::archive::convert::{ConvertOptions, convert};
+use audithound::ingest::input::Source;
+use audithound::ingest::scan::{ScanOptions, scan_bytes};
+use audithound::query::engine::{Data, Engine, EngineOptions, Scope};
+use audithound::query::rules;
+use audithound::synth::generate::{GenerateOptions, generate};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 const EVENTS: u64 = 20_000;
@@ -66,7 +66,7 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             rt.block_on(async {
                 let e = Engine::open(&arch, &Scope::default(), &EngineOptions::default()).await?;
-                let df = audithound::hunt::alerts(&e, &rules, None).await?;
+                let df = audithound::query::hunt::alerts(&e, &rules, None).await?;
                 Ok::<_, audithound::Error>(black_box(df.count().await?))
             })
         });
@@ -75,7 +75,7 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             rt.block_on(async {
                 let e = Engine::open(&arch, &Scope::default(), &EngineOptions::default()).await?;
-                let df = audithound::hunt::stats(&e, &rules[0], &[]).await?;
+                let df = audithound::query::hunt::stats(&e, &rules[0], &[]).await?;
                 Ok::<_, audithound::Error>(black_box(df.count().await?))
             })
         });

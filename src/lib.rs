@@ -1,31 +1,24 @@
 //! audithound: hunt through Kubernetes audit-log archives.
 //!
-//! The modules follow the data's path through the program:
-//! [`input`] finds and decompresses files → [`scan`] cuts them into lines and runs [`parse`],
-//! which recognises each line's shape and normalises it into rows of the one [`schema`]
-//! ([`batch`] builds the Arrow arrays) → [`convert`] writes partitioned Parquet, or [`engine`]
-//! registers the rows (or an archive) with DataFusion as table `audit` → [`rules`] loads the
-//! `.sql` rules → [`hunt`] runs them and [`output`] renders alerts and aggregations → [`report`]
-//! builds the daily report. [`generate`] makes synthetic logs and [`bench`] times the pipeline.
+//! The folders follow the data's path through the program, and depend only on the ones before
+//! them: [`schema`] is the one Arrow schema of an audit event, the contract every folder shares →
+//! [`ingest`] finds and decompresses inputs, cuts them into lines, parses every supported shape
+//! and builds Arrow batches of that schema → [`archive`] writes them as the partitioned Parquet
+//! archive → [`query`] registers an archive (or raw logs, through the same
+//! parser) with DataFusion as table `audit`, loads the `.sql` rules and runs hunts, stats and
+//! SQL → [`report`] gathers a day's numbers into one view model and renders it as HTML,
+//! Markdown and JSON. [`synth`] makes synthetic logs and times the pipeline. [`cli`] is the
+//! command line: clap definitions per command that build the library's option structs; no
+//! library module imports it.
 
-pub mod batch;
-pub mod bench;
+pub mod archive;
 pub mod cli;
-pub mod convert;
-pub mod daily;
-pub mod engine;
 pub mod error;
-pub mod generate;
-pub mod generate_cli;
-pub mod hunt;
-pub mod input;
-pub mod output;
-pub mod parse;
+pub mod ingest;
 pub mod progress;
+pub mod query;
 pub mod report;
-pub mod rules;
-pub mod scan;
 pub mod schema;
-pub mod timestamp;
+pub mod synth;
 
 pub use error::{Error, Result};

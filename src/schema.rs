@@ -1,7 +1,7 @@
 //! The one Arrow schema of a normalised audit event.
 //!
 //! Every input shape (raw `audit.k8s.io` events, ECS documents, AKS, EKS and GKE wrappers) is
-//! normalised to these columns by [`crate::parse`]; `convert` writes them to Parquet and the rules in
+//! normalised to these columns by [`crate::ingest::parse`]; `convert` writes them to Parquet and the rules in
 //! `sql/` query them as table `audit`. The column list is documented in `src/schema.md`; a test
 //! checks that page against [`event_schema`], so the two cannot drift apart.
 //!
@@ -136,10 +136,14 @@ mod tests {
         let mut last = 0;
         for f in event_schema().fields() {
             let needle = format!("| `{}` |", f.name());
-            let at = doc
-                .find(&needle)
-                .unwrap_or_else(|| panic!("src/schema.md lacks a row for column {}", f.name()));
-            assert!(at >= last, "src/schema.md lists {} out of order", f.name());
+            let at = doc.find(&needle).unwrap_or_else(|| {
+                panic!("src/schema.md lacks a row for column {}", f.name())
+            });
+            assert!(
+                at >= last,
+                "src/schema.md lists {} out of order",
+                f.name()
+            );
             last = at;
         }
     }

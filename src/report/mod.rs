@@ -24,6 +24,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
+pub mod gather;
 pub mod html;
 pub mod markdown;
 pub mod svg;

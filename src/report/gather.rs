@@ -10,7 +10,6 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use clap::Args;
 use datafusion::arrow::array::{Array, AsArray, RecordBatch};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Field, TimeUnit};
@@ -18,38 +17,33 @@ use datafusion::prelude::DataFrame;
 use datafusion::scalar::ScalarValue;
 use std::sync::Arc;
 
-use crate::cli::QueryArgs;
-use crate::engine::{Data, Engine, EngineOptions, Scope};
 use crate::error::{Error, Result};
-use crate::hunt;
+use crate::ingest::timestamp::{MICROS_PER_DAY, date_string, parse_micros, rfc3339};
+use crate::query::engine::{Data, Engine, EngineOptions, Scope};
+use crate::query::hunt;
+use crate::query::rules::{self, Rule, read_only};
+use crate::query::session::QueryOptions;
 use crate::report::{
     AccountPanel, AccountSummary, ActionCount, Baseline, DailyReport, RuleInfo, StatsRow, TrendDay,
     write_index, write_report,
 };
-use crate::rules::{self, Rule, read_only};
-use crate::timestamp::{MICROS_PER_DAY, date_string, parse_micros, rfc3339};
 
-#[derive(Debug, Args)]
-pub struct ReportArgs {
-    #[command(flatten)]
-    pub query: QueryArgs,
-    /// The day to report (YYYY-MM-DD, UTC).
-    #[arg(long, conflicts_with_all = ["from", "to"])]
+/// What to report (the CLI's `report` flags build it).
+#[derive(Debug, Clone)]
+pub struct ReportOptions {
+    /// The data, and `from`/`to` as the range of days when `date` is not given.
+    pub query: QueryOptions,
+    /// The day to report (`YYYY-MM-DD`, UTC).
     pub date: Option<String>,
-    /// Output directory (report.html, report.md, report.json; one folder per day with --from/--to).
-    #[arg(long)]
+    /// Output directory (one folder per day for a range).
     pub out: PathBuf,
     /// Days before the report day to compare with, and to decide which accounts are new.
-    #[arg(long, default_value_t = 7)]
     pub baseline_days: u32,
     /// The rule to report on.
-    #[arg(long, default_value = rules::DEFAULT_RULE, value_name = "ID")]
     pub rule: String,
     /// Investigation panels for this many top accounts.
-    #[arg(long, default_value_t = 5)]
     pub top: usize,
     /// Overwrite existing report files.
-    #[arg(long)]
     pub force: bool,
 }
 
@@ -65,7 +59,7 @@ fn day_of(s: &str) -> Result<i64> {
         .ok_or_else(|| Error::Usage(format!("--date/--from/--to {s:?}: not a date (YYYY-MM-DD)")))
 }
 
-pub async fn run(a: &ReportArgs) -> Result<()> {
+pub async fn run(a: &ReportOptions) -> Result<()> {
     let (first, last) = match (&a.date, &a.query.from, &a.query.to) {
         (Some(d), _, _) => (day_of(d)?, day_of(d)?),
         (None, Some(f), Some(t)) => (day_of(f)?, day_of(t)?),
@@ -78,7 +72,7 @@ pub async fn run(a: &ReportArgs) -> Result<()> {
     if last < first {
         return Err(Error::Usage("--to is before --from".into()));
     }
-    let (rules, _) = rules::load(a.query.rules.as_deref(), a.query.read.strict)?;
+    let (rules, _) = rules::load(a.query.rules_dir.as_deref(), a.query.scan.strict)?;
     let rule = rules
         .into_iter()
         .find(|r| r.id == a.rule)
@@ -88,10 +82,10 @@ pub async fn run(a: &ReportArgs) -> Result<()> {
         data,
         opts: EngineOptions {
             memory_limit: a.query.memory_limit,
-            scan: a.query.read.scan_options(None),
+            scan: a.query.scan.clone(),
             ..EngineOptions::default()
         },
-        clusters: a.query.cluster.clone(),
+        clusters: a.query.clusters.clone(),
         rule,
         baseline_days: a.baseline_days,
         top: a.top,

@@ -18,7 +18,7 @@ use crate::error::{Error, Result};
 /// The rules shipped in `sql/rules/`, compiled in. A test checks this list against the folder.
 pub const SHIPPED: &[(&str, &str)] = &[(
     "sql/rules/denied-service-account-request.sql",
-    include_str!("../sql/rules/denied-service-account-request.sql"),
+    include_str!("../../sql/rules/denied-service-account-request.sql"),
 )];
 
 /// The default rule of `stats` and `report`.

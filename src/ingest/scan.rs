@@ -1,4 +1,4 @@
-//! The one parser pipeline: a source's bytes → lines → [`parse`](crate::parse) → Arrow batches.
+//! The one parser pipeline: a source's bytes → lines → [`parse`](crate::ingest::parse) → Arrow batches.
 //!
 //! A reader thread cuts the decompressed stream into blocks of whole lines (~8 MiB); worker
 //! threads parse blocks into [`RecordBatch`]es; the caller receives them **in input order**, so
@@ -9,13 +9,13 @@ use std::io::BufRead;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 use datafusion::arrow::record_batch::RecordBatch;
-use memchr::memmem;
 use serde::Serialize;
 
-use crate::batch::EventRows;
 use crate::error::{Error, Result};
-use crate::input::Source;
-use crate::parse::{Event, Sink, parse_line};
+use crate::ingest::batch::EventRows;
+use crate::ingest::input::Source;
+use crate::ingest::parse::{Event, Sink, parse_line};
+pub use crate::ingest::prefilter::{LineFilter, Prefilter};
 
 /// Default cap on one line (or one multi-line document): 16 MiB.
 pub const DEFAULT_MAX_LINE: usize = 16 << 20;
@@ -23,62 +23,6 @@ pub const DEFAULT_MAX_LINE: usize = 16 << 20;
 const MAX_DOCUMENT: usize = 256 << 20;
 const BLOCK_BYTES: usize = 8 << 20;
 const EXCERPT_BYTES: usize = 120;
-
-/// A rule's literals: a line can only match if, for every group, it holds one of the group's
-/// strings. Lines that cannot match are not parsed at all (hunting raw logs).
-#[derive(Debug, Clone, Default)]
-pub struct Prefilter {
-    groups: Vec<Vec<memmem::Finder<'static>>>,
-}
-
-impl Prefilter {
-    pub fn new(groups: &[Vec<String>]) -> Self {
-        Self {
-            groups: groups
-                .iter()
-                .map(|g| {
-                    g.iter()
-                        .map(|s| memmem::Finder::new(s.as_bytes()).into_owned())
-                        .collect()
-                })
-                .collect(),
-        }
-    }
-
-    pub fn matches(&self, line: &[u8]) -> bool {
-        self.groups
-            .iter()
-            .all(|g| g.iter().any(|f| f.find(line).is_some()))
-    }
-}
-
-/// Which lines to keep: all of them, or those that any of several prefilters accepts.
-#[derive(Debug, Clone, Default)]
-pub struct LineFilter {
-    any_of: Option<Vec<Prefilter>>,
-}
-
-impl LineFilter {
-    pub fn all() -> Self {
-        Self::default()
-    }
-
-    pub fn any_of(filters: Vec<Prefilter>) -> Self {
-        Self {
-            any_of: Some(filters),
-        }
-    }
-
-    fn keep(&self, line: &[u8]) -> bool {
-        self.any_of
-            .as_ref()
-            .is_none_or(|fs| fs.iter().any(|f| f.matches(line)))
-    }
-
-    pub fn is_all(&self) -> bool {
-        self.any_of.is_none()
-    }
-}
 
 /// How to scan.
 #[derive(Debug, Clone)]

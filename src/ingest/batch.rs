@@ -9,9 +9,9 @@ use datafusion::arrow::array::{
 };
 use datafusion::arrow::record_batch::RecordBatch;
 
-use crate::parse::Event;
 use crate::schema::event_schema;
-use crate::timestamp::{MICROS_PER_DAY, date_string};
+use crate::ingest::parse::Event;
+use crate::ingest::timestamp::{MICROS_PER_DAY, date_string};
 
 fn map_names() -> MapFieldNames {
     MapFieldNames {
@@ -278,7 +278,7 @@ impl EventRows {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parse::tests::parse;
+    use crate::ingest::parse::tests::parse;
 
     #[test]
     fn batch_matches_the_schema() {

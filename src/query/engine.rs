@@ -1,6 +1,6 @@
 //! DataFusion: a session with a bounded, spilling memory pool, and table `audit` over either an
 //! archive written by `convert` (a hive-partitioned listing table: partition and row-group
-//! pruning) or raw logs parsed on the fly by the same [`scan`](crate::scan) pipeline (a streaming
+//! pruning) or raw logs parsed on the fly by the same [`scan`](crate::ingest::scan) pipeline (a streaming
 //! table: nothing is written, memory stays bounded).
 //!
 //! Time and cluster limits (`--from/--to/--cluster`) become filters on `event_time`, `date` and
@@ -29,11 +29,11 @@ use datafusion::prelude::{SessionConfig, SessionContext};
 use datafusion::scalar::ScalarValue;
 use futures::StreamExt;
 
-use crate::error::{Error, Result};
-use crate::input::{Source, expand};
-use crate::scan::{Reject, ScanOptions, ScanStats, scan_source};
 use crate::schema::{event_schema, file_schema};
-use crate::timestamp::{MICROS_PER_DAY, date_string, parse_micros};
+use crate::error::{Error, Result};
+use crate::ingest::input::{Source, expand};
+use crate::ingest::scan::{Reject, ScanOptions, ScanStats, scan_source};
+use crate::ingest::timestamp::{MICROS_PER_DAY, date_string, parse_micros};
 
 /// Default memory limit of the query engine: 512 MiB, beyond which sorts and aggregations spill.
 pub const DEFAULT_MEMORY_LIMIT: usize = 512 << 20;
@@ -56,12 +56,12 @@ impl Data {
     pub fn from_paths(paths: &[String]) -> Result<Self> {
         if let [one] = paths {
             let p = Path::new(one);
-            if p.is_dir() && crate::convert::is_archive(p) {
+            if p.is_dir() && crate::archive::convert::is_archive(p) {
                 return Ok(Data::Archive(p.to_path_buf()));
             }
         }
         for p in paths {
-            if Path::new(p).is_dir() && crate::convert::is_archive(Path::new(p)) {
+            if Path::new(p).is_dir() && crate::archive::convert::is_archive(Path::new(p)) {
                 return Err(Error::Usage(format!(
                     "{p} is an archive; give one archive on its own, or raw log files, not both"
                 )));
@@ -133,7 +133,7 @@ impl Scope {
             let names = self
                 .clusters
                 .iter()
-                .map(|c| lit(crate::scan::sanitize_partition(c).into_owned()))
+                .map(|c| lit(crate::ingest::scan::sanitize_partition(c).into_owned()))
                 .collect();
             f.push(col("cluster").in_list(names, false));
         }

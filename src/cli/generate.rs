@@ -1,11 +1,11 @@
-//! `audithound generate`: the command-line face of [`crate::generate`].
+//! `audithound generate`: the command-line face of [`crate::synth::generate`].
 
 use std::path::PathBuf;
 
 use clap::Args;
 
 use crate::error::{Error, Result};
-use crate::generate::{GenerateOptions, generate_to_path};
+use crate::synth::generate::{GenerateOptions, generate_to_path};
 
 #[derive(Debug, Args)]
 pub struct GenerateArgs {

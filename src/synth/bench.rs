@@ -8,33 +8,25 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use clap::Args;
-
 use crate::error::{Error, Result};
-use crate::generate::{GenerateOptions, generate_to_path};
+use crate::synth::generate::{GenerateOptions, generate_to_path};
 
-#[derive(Debug, Args)]
-pub struct BenchArgs {
-    /// Events to generate (when DIR has no data yet).
-    #[arg(long, default_value_t = 200_000)]
+/// What `audithound bench` measures (the CLI's `bench` flags build it).
+#[derive(Debug, Clone)]
+pub struct BenchOptions {
+    /// Events to generate (when `dir` has no data yet).
     pub events: u64,
     /// Days the generated events span.
-    #[arg(long, default_value_t = 7)]
     pub days: u32,
-    /// Working directory: reuses DIR/events.jsonl if present.
-    #[arg(long, default_value = "bench-data")]
+    /// Working directory: reuses `dir/events.jsonl` if present.
     pub dir: PathBuf,
     /// Use this audit log instead of generating one.
-    #[arg(long)]
     pub input: Option<PathBuf>,
     /// Keep the generated data and archive afterwards.
-    #[arg(long)]
     pub keep: bool,
-    /// Also time DuckDB through this peer script (python3 duckdb_peer.py; needs `pip install duckdb`).
-    #[arg(long, value_name = "SCRIPT")]
+    /// Also time DuckDB through this peer script.
     pub peer: Option<PathBuf>,
     /// Repeat each step and keep the fastest run.
-    #[arg(long, default_value_t = 1)]
     pub runs: u32,
 }
 
@@ -102,7 +94,7 @@ fn best(name: &str, runs: u32, make: &dyn Fn() -> Command) -> Result<Step> {
 }
 
 fn count_lines(p: &Path) -> Result<u64> {
-    let (mut r, _) = crate::input::Source::File(p.to_path_buf()).open()?;
+    let (mut r, _) = crate::ingest::input::Source::File(p.to_path_buf()).open()?;
     let mut n = 0u64;
     loop {
         let buf = r.fill_buf()?;
@@ -118,7 +110,7 @@ fn count_lines(p: &Path) -> Result<u64> {
 
 use std::io::BufRead;
 
-pub fn run(a: &BenchArgs) -> Result<()> {
+pub fn run(a: &BenchOptions) -> Result<()> {
     let created_dir = !a.dir.exists();
     let mut generated = false;
     std::fs::create_dir_all(&a.dir).map_err(|source| Error::Output {

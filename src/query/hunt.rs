@@ -11,9 +11,9 @@ use datafusion::functions_nested::expr_fn::{array_element, map_extract};
 use datafusion::logical_expr::{Expr, cast, col, lit, when};
 use datafusion::prelude::DataFrame;
 
-use crate::engine::Engine;
 use crate::error::{Error, Result};
-use crate::rules::{Rule, plan, read_only};
+use crate::query::engine::Engine;
+use crate::query::rules::{Rule, plan, read_only};
 
 /// The columns of an alert, in order.
 pub const ALERT_COLUMNS: [&str; 30] = [

@@ -1,0 +1,152 @@
+//! `audithound hunt`, `stats` and `sql`: flags, the run, and the summary of raw input read.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use clap::Args;
+
+use super::{OutArgs, QueryArgs};
+use crate::error::{Error, Result};
+use crate::query::engine::Engine;
+use crate::query::hunt::{self, GroupKey};
+use crate::query::output::write_df;
+use crate::query::rules;
+use crate::query::session::prepare;
+
+#[derive(Debug, Args)]
+pub struct HuntArgs {
+    #[command(flatten)]
+    pub query: QueryArgs,
+    /// Run only this rule (repeatable; default: every rule).
+    #[arg(long = "rule", value_name = "ID", help_heading = "Rules")]
+    pub rule: Vec<String>,
+    /// Exit with code 1 when there is any alert (for cron and CI).
+    #[arg(long)]
+    pub fail_on_alerts: bool,
+    #[command(flatten)]
+    pub out: OutArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    #[command(flatten)]
+    pub query: QueryArgs,
+    /// The rule whose matches are counted.
+    #[arg(long, default_value = rules::DEFAULT_RULE, value_name = "ID", help_heading = "Rules")]
+    pub rule: String,
+    /// Group by these keys instead of account, verb, resource (comma-separated or repeated).
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub by: Vec<GroupKey>,
+    #[command(flatten)]
+    pub out: OutArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct SqlArgs {
+    #[command(flatten)]
+    pub query: QueryArgs,
+    /// The query (read-only; the events are table `audit`).
+    #[arg(
+        short = 'e',
+        long = "execute",
+        conflicts_with = "file",
+        required_unless_present = "file"
+    )]
+    pub execute: Option<String>,
+    /// Read the query from FILE.
+    #[arg(short = 'f', long)]
+    pub file: Option<PathBuf>,
+    #[command(flatten)]
+    pub out: OutArgs,
+}
+
+/// The columns of an alert shown in a terminal table.
+pub(crate) const TABLE_COLUMNS: [&str; 11] = [
+    "event_time",
+    "rule_id",
+    "user_name",
+    "verb",
+    "resource",
+    "subresource",
+    "namespace",
+    "object_name",
+    "response_code",
+    "source_ips",
+    "user_agent",
+];
+
+/// After a query over raw logs: what was read and rejected.
+pub(crate) fn raw_summary(engine: &Engine, q: &QueryArgs) {
+    if let Some(r) = engine.raw_report() {
+        if !r.done {
+            return;
+        }
+        eprintln!("{}", *r);
+        for rj in r.first_rejects.iter().take(5) {
+            eprintln!("  rejected {}:{}: {}", rj.file, rj.line, rj.reason);
+        }
+        if r.stats.rejected > 0 {
+            match &q.rejects {
+                Some(p) => eprintln!("  every rejected line is in {}", p.display()),
+                None => eprintln!("  (--rejects FILE records every rejected line with its reason)"),
+            }
+        }
+    }
+}
+
+pub async fn run_hunt(a: &HuntArgs) -> Result<i32> {
+    let start = Instant::now();
+    let p = prepare(&a.query.options(), &a.rule, true).await?;
+    let df = hunt::alerts(&p.engine, &p.rules, a.out.limit).await?;
+    let n = write_df(
+        df,
+        a.out.format(),
+        &a.out.destination(),
+        Some(&TABLE_COLUMNS),
+    )
+    .await?;
+    raw_summary(&p.engine, &a.query);
+    let ids: Vec<&str> = p.rules.iter().map(|r| r.id.as_str()).collect();
+    eprintln!(
+        "{n} alert(s) from {} rule(s) ({}) in {:.2} s",
+        p.rules.len(),
+        ids.join(", "),
+        start.elapsed().as_secs_f64()
+    );
+    Ok(i32::from(a.fail_on_alerts && n > 0))
+}
+
+pub async fn run_stats(a: &StatsArgs) -> Result<()> {
+    let p = prepare(&a.query.options(), std::slice::from_ref(&a.rule), true).await?;
+    let rule = p
+        .rules
+        .first()
+        .ok_or_else(|| Error::Usage(format!("rule {:?} could not be loaded", a.rule)))?;
+    let mut df = hunt::stats(&p.engine, rule, &a.by).await?;
+    if let Some(n) = a.out.limit {
+        df = df.limit(0, Some(n))?;
+    }
+    let n = write_df(df, a.out.format(), &a.out.destination(), None).await?;
+    raw_summary(&p.engine, &a.query);
+    eprintln!("{n} group(s) of {} matches", rule.id);
+    Ok(())
+}
+
+pub async fn run_sql(a: &SqlArgs) -> Result<()> {
+    let query = match (&a.execute, &a.file) {
+        (Some(q), _) => q.clone(),
+        (None, Some(f)) => std::fs::read_to_string(f).map_err(|source| Error::Input {
+            path: f.clone(),
+            source,
+        })?,
+        (None, None) => return Err(Error::Usage("give a query with -e or -f".into())),
+    };
+    let p = prepare(&a.query.options(), &[], false).await?;
+    let mut df = hunt::sql(&p.engine, &query).await?;
+    if let Some(n) = a.out.limit {
+        df = df.limit(0, Some(n))?;
+    }
+    write_df(df, a.out.format(), &a.out.destination(), None).await?;
+    raw_summary(&p.engine, &a.query);
+    Ok(())
+}

@@ -1,0 +1,13 @@
+//! Query: DataFusion over an archive or over raw logs, and the rules that run on it.
+//!
+//! [`engine`] opens a session and registers table `audit` (a hive-partitioned listing table over
+//! an archive, or a streaming table fed by [`crate::ingest`] for raw logs) limited to a scope of
+//! dates and clusters → [`rules`] loads the `.sql` rules, parses their headers and checks their
+//! plans read-only → [`session`] opens both for a command → [`hunt`] builds the alert and stats queries as DataFusion expressions →
+//! [`output`] renders a query's result as a table, NDJSON, CSV or Parquet.
+
+pub mod engine;
+pub mod hunt;
+pub mod output;
+pub mod rules;
+pub mod session;

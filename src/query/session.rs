@@ -1,0 +1,116 @@
+//! A query session as every querying command opens it: the rules loaded and narrowed to the ones
+//! asked for, the engine opened over the data within a scope of dates and clusters, and each
+//! rule's plan checked against it.
+//!
+//! The CLI (`hunt`, `stats`, `sql`, `demo`) builds a [`QueryOptions`] from its flags and calls
+//! [`prepare`]; library callers and tests build the same struct directly, so no library code
+//! depends on the command line.
+
+use std::path::PathBuf;
+
+use crate::error::{Error, Result};
+use crate::ingest::scan::{LineFilter, Prefilter, ScanOptions};
+use crate::query::engine::{DEFAULT_MEMORY_LIMIT, Data, Engine, EngineOptions, Scope, parse_bound};
+use crate::query::rules::{self, Rule};
+
+/// Where and what to query.
+#[derive(Debug, Clone)]
+pub struct QueryOptions {
+    /// An archive made by `convert`, or raw logs (files, directories, globs, `-` for stdin).
+    pub paths: Vec<String>,
+    /// Start (inclusive): `YYYY-MM-DD` or RFC 3339.
+    pub from: Option<String>,
+    /// End: `YYYY-MM-DD` (through that day) or RFC 3339 (exclusive).
+    pub to: Option<String>,
+    /// Only these clusters (empty: all).
+    pub clusters: Vec<String>,
+    /// Directory of `.sql` rules (`None`: the shipped rules).
+    pub rules_dir: Option<PathBuf>,
+    /// Memory for the query engine before it spills to disk.
+    pub memory_limit: usize,
+    /// Raw input: where to write every rejected line.
+    pub rejects_file: Option<PathBuf>,
+    /// How raw input is read; `scan.strict` also makes a broken rule fatal.
+    pub scan: ScanOptions,
+}
+
+impl QueryOptions {
+    /// Options for `paths` with every default.
+    pub fn new(paths: Vec<String>) -> Self {
+        Self {
+            paths,
+            from: None,
+            to: None,
+            clusters: Vec::new(),
+            rules_dir: None,
+            memory_limit: DEFAULT_MEMORY_LIMIT,
+            rejects_file: None,
+            scan: ScanOptions::default(),
+        }
+    }
+
+    /// The scope (time range and clusters) these options describe.
+    pub fn scope(&self) -> Result<Scope> {
+        Ok(Scope {
+            from: self
+                .from
+                .as_deref()
+                .map(|s| parse_bound(s, false))
+                .transpose()?,
+            to: self
+                .to
+                .as_deref()
+                .map(|s| parse_bound(s, true))
+                .transpose()?,
+            clusters: self.clusters.clone(),
+        })
+    }
+}
+
+/// An engine over the data and the rules that planned cleanly on it.
+pub struct Prepared {
+    pub engine: Engine,
+    pub rules: Vec<Rule>,
+}
+
+/// Loads the rules (only those in `only`, if any), opens the engine over the data and checks
+/// each rule's plan. With `prefilter`, raw lines holding none of every rule's `requires:`
+/// literals are not parsed. Broken rules are reported on stderr and skipped (fatal if strict).
+pub async fn prepare(q: &QueryOptions, only: &[String], prefilter: bool) -> Result<Prepared> {
+    let strict = q.scan.strict;
+    let (mut rules, mut problems) = rules::load(q.rules_dir.as_deref(), strict)?;
+    if !only.is_empty() {
+        for id in only {
+            if !rules.iter().any(|r| &r.id == id)
+                && !problems.iter().any(|p| p.path.contains(id.as_str()))
+            {
+                let known: Vec<&str> = rules.iter().map(|r| r.id.as_str()).collect();
+                return Err(Error::Usage(format!(
+                    "no rule with id {id:?}; known: {}",
+                    known.join(", ")
+                )));
+            }
+        }
+        rules.retain(|r| only.contains(&r.id));
+    }
+    let data = Data::from_paths(&q.paths)?;
+    let scope = q.scope()?;
+    let mut scan = q.scan.clone();
+    // Raw logs: lines that lack every rule's literals cannot match; skip parsing them.
+    if prefilter && !rules.is_empty() && rules.iter().all(|r| !r.requires.is_empty()) {
+        scan.filter =
+            LineFilter::any_of(rules.iter().map(|r| Prefilter::new(&r.requires)).collect());
+    }
+    let eo = EngineOptions {
+        memory_limit: q.memory_limit,
+        threads: scan.threads.max(1),
+        scan,
+        rejects_file: q.rejects_file.clone(),
+    };
+    let engine = Engine::open(&data, &scope, &eo).await?;
+    let rules = rules::check_plans(&engine.ctx, rules, &mut problems, strict).await?;
+    for p in &problems {
+        eprintln!("warning: skipped rule {}: {}", p.path, p.message);
+    }
+    Ok(Prepared { engine, rules })
+}
