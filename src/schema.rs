@@ -136,14 +136,10 @@ mod tests {
         let mut last = 0;
         for f in event_schema().fields() {
             let needle = format!("| `{}` |", f.name());
-            let at = doc.find(&needle).unwrap_or_else(|| {
-                panic!("src/schema.md lacks a row for column {}", f.name())
-            });
-            assert!(
-                at >= last,
-                "src/schema.md lists {} out of order",
-                f.name()
-            );
+            let at = doc
+                .find(&needle)
+                .unwrap_or_else(|| panic!("src/schema.md lacks a row for column {}", f.name()));
+            assert!(at >= last, "src/schema.md lists {} out of order", f.name());
             last = at;
         }
     }

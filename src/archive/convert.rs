@@ -28,13 +28,13 @@ use datafusion::parquet::file::properties::{EnabledStatistics, WriterProperties}
 use datafusion::parquet::schema::types::ColumnPath;
 use serde::{Deserialize, Serialize};
 
-use crate::schema::{
-    SCHEMA_VERSION, SCHEMA_VERSION_KEY, SORT_ORDER, SORT_ORDER_KEY, col, file_schema,
-};
 use crate::error::{Error, Result};
 use crate::ingest::input::Source;
 use crate::ingest::scan::{Reject, ScanOptions, ScanStats, scan_reader};
 use crate::progress::Progress;
+use crate::schema::{
+    SCHEMA_VERSION, SCHEMA_VERSION_KEY, SORT_ORDER, SORT_ORDER_KEY, col, file_schema,
+};
 
 /// Row order inside each row group.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]

@@ -9,9 +9,9 @@ use datafusion::arrow::array::{
 };
 use datafusion::arrow::record_batch::RecordBatch;
 
-use crate::schema::event_schema;
 use crate::ingest::parse::Event;
 use crate::ingest::timestamp::{MICROS_PER_DAY, date_string};
+use crate::schema::event_schema;
 
 fn map_names() -> MapFieldNames {
     MapFieldNames {

@@ -24,11 +24,19 @@ pub const MAX_DEPTH: usize = 4;
 #[derive(Debug, Clone, Default)]
 pub struct Prefilter {
     groups: Vec<Vec<memmem::Finder<'static>>>,
+    /// No literal holds `"`, `\\`, `/` or a control character: then only `\\uXXXX` and `\\/`
+    /// escapes can hide one (see [`Prefilter::matches`]).
+    plain_literals: bool,
 }
 
 impl Prefilter {
     pub fn new(groups: &[Vec<String>]) -> Self {
+        let plain_literals = groups.iter().flatten().all(|l| {
+            !l.bytes()
+                .any(|b| b == b'"' || b == b'\\' || b == b'/' || b < 0x20)
+        });
         Self {
+            plain_literals,
             groups: groups
                 .iter()
                 .map(|g| {
@@ -54,6 +62,16 @@ impl Prefilter {
             return true;
         }
         if memchr::memchr(b'\\', line).is_none() {
+            return false;
+        }
+        // The other escapes (`\\"`, `\\\\`, `\\n`...) decode to characters no plain literal
+        // holds, so a literal they surround was already contiguous in the raw bytes; a nested
+        // `\\uXXXX` or `\\/` still shows as `\\u` or `\\/` at this level. Lines whose only escapes
+        // are quotes (request bodies, error messages) stay on the fast path.
+        if self.plain_literals
+            && memmem::find(line, b"\\u").is_none()
+            && memmem::find(line, b"\\/").is_none()
+        {
             return false;
         }
         DECODED.with(|cell| {
@@ -249,6 +267,16 @@ mod tests {
         }
         // Escapes elsewhere do not make a non-matching line match.
         assert!(!f.matches(br#"{"u":"alice","d":"forbid","b":"\"x\""}"#));
+        assert!(!f.matches(br#"{"u":"alice","d":"\u0066orbid","b":"\/x"}"#));
+    }
+
+    #[test]
+    fn literals_with_quotes_or_slashes_always_decode() {
+        let f = Prefilter::new(&[vec!["/api/v1/secrets".into()]]);
+        assert!(f.matches(br#"{"uri":"\/api\/v1\/secrets"}"#));
+        let q = Prefilter::new(&[vec!["say \"hi\"".into()]]);
+        assert!(q.matches(br#"{"m":"say \"hi\""}"#));
+        assert!(!q.matches(br#"{"m":"say hi"}"#));
     }
 
     #[test]

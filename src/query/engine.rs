@@ -29,11 +29,11 @@ use datafusion::prelude::{SessionConfig, SessionContext};
 use datafusion::scalar::ScalarValue;
 use futures::StreamExt;
 
-use crate::schema::{event_schema, file_schema};
 use crate::error::{Error, Result};
 use crate::ingest::input::{Source, expand};
 use crate::ingest::scan::{Reject, ScanOptions, ScanStats, scan_source};
 use crate::ingest::timestamp::{MICROS_PER_DAY, date_string, parse_micros};
+use crate::schema::{event_schema, file_schema};
 
 /// Default memory limit of the query engine: 512 MiB, beyond which sorts and aggregations spill.
 pub const DEFAULT_MEMORY_LIMIT: usize = 512 << 20;

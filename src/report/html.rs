@@ -2,14 +2,18 @@
 //! charts, no script, no font, no image, no link to anything outside the page except the index
 //! page's relative links to each day's report. Every piece of data is HTML-escaped: account names,
 //! user agents and pod names come from the logs and are treated as hostile.
+//!
+//! What the page says comes from the view model ([`super::view`]), shared with the Markdown;
+//! this module only lays it out as HTML, so it holds markup and no report logic.
 
 use std::fmt::Write as _;
 
 use super::svg::{self, escape};
-use super::{
-    AccountPanel, ActionCount, DailyReport, LIST_CAP, Prose, RuleInfo, TrendDay, baseline_sentence,
-    fmt_avg, fmt_change, fmt_count, peak_hour, prose_blocks,
+use super::view::{
+    self, ACTION_COLUMNS, Actions, Block, Card, Cell, Chart, Column, ColumnKind, Direction, Figure,
+    Inline, Meta, MetaValue, Page, Panel, Section, Table, Tone,
 };
+use super::{DailyReport, Prose, RuleInfo, TrendDay, fmt_count};
 
 const STYLE: &str = r#"
 :root {
@@ -100,344 +104,51 @@ a { color: var(--accent); }
 
 /// Renders the daily report page.
 pub fn render(report: &DailyReport) -> String {
-    let mut out = String::with_capacity(32 * 1024);
-    let rule = &report.rule;
-    let title = format!("{} — {}", rule.name, report.date);
-    head(&mut out, &title);
-
-    // Header.
-    let _ = write!(
-        out,
-        "<header class=\"top\"><div class=\"wrap\">\n\
-         <div class=\"kicker\">audithound daily report</div>\n\
-         <h1>{}</h1>\n<div class=\"meta\"><span>Date <b>{}</b> (UTC)</span>",
-        escape(&rule.name),
-        escape(&report.date)
-    );
-    if let Some(cluster) = &report.cluster {
-        let _ = write!(out, "<span>Cluster <b>{}</b></span>", escape(cluster));
-    }
-    let _ = write!(
-        out,
-        "<span>Severity <span class=\"sev {}\">{}</span></span><span>Risk score <b>{}</b></span>",
-        escape(&rule.severity.to_ascii_lowercase()),
-        escape(&rule.severity),
-        rule.risk_score
-    );
-    if !rule.mitre.is_empty() {
-        let _ = write!(
-            out,
-            "<span>MITRE ATT&amp;CK <b>{}</b></span>",
-            escape(&rule.mitre.join(" · "))
-        );
-    }
-    out.push_str("</div>\n</div></header>\n<main>\n");
-
-    // KPI cards.
-    let b = &report.baseline;
-    out.push_str("<section class=\"kpis\" aria-label=\"Totals\">\n");
-    card(
-        &mut out,
-        "Events scanned",
-        report.events,
-        &fmt_change(b.events_change_pct, b),
-        direction(b.events_change_pct, b).map(|_| "flat"),
-        false,
-    );
-    let denials_up = direction(b.denials_change_pct, b) == Some("up");
-    card(
-        &mut out,
-        "Denials",
-        report.denials,
-        &fmt_change(b.denials_change_pct, b),
-        direction(b.denials_change_pct, b),
-        denials_up,
-    );
-    let new = report.new_accounts.len();
-    let new_text = match new {
-        0 => "none refused for the first time".to_owned(),
-        1 => "1 refused for the first time".to_owned(),
-        n => format!("{n} refused for the first time"),
-    };
-    card(
-        &mut out,
-        "Accounts denied",
-        report.accounts_denied,
-        &new_text,
-        (new > 0).then_some("up"),
-        new > 0,
-    );
-    out.push_str("</section>\n");
-    let _ = writeln!(
-        out,
-        "<p class=\"muted\">{} Average per day: {} events, {} denials.</p>",
-        escape(&baseline_sentence(b)),
-        fmt_avg(b.avg_events),
-        fmt_avg(b.avg_denials)
-    );
-
-    // Hourly chart.
-    out.push_str("<section>\n<h2>Timeline</h2>\n<figure>\n");
-    out.push_str(&svg::hourly_chart(
-        &report.hourly,
-        &format!("Denials per hour on {}", report.date),
-    ));
-    let caption = match peak_hour(&report.hourly) {
-        Some((hour, count)) => format!(
-            "Busiest hour: {} with {} denials.",
-            super::hour_range(hour),
-            fmt_count(count)
-        ),
-        None => "No denials this day.".to_owned(),
-    };
-    let _ = writeln!(
-        out,
-        "<figcaption>{}</figcaption>\n</figure>\n</section>",
-        escape(&caption)
-    );
-
-    // New accounts.
-    out.push_str("<section>\n<h2>New accounts refused</h2>\n");
-    if report.new_accounts.is_empty() {
-        let _ = writeln!(
-            out,
-            "<p class=\"note\">None: every account refused today was also refused in the previous \
-             {} days.</p>",
-            b.days
-        );
-    } else {
-        let _ = writeln!(
-            out,
-            "<p>Refused today and on none of the previous {} days:</p>\n<ul class=\"accounts\">",
-            b.days
-        );
-        for account in &report.new_accounts {
-            let _ = writeln!(out, "<li><code>{}</code></li>", name(account));
-        }
-        out.push_str("</ul>\n");
-    }
-    out.push_str("</section>\n");
-
-    // Accounts.
-    out.push_str("<section>\n<h2>Accounts refused</h2>\n");
-    if report.accounts.is_empty() {
-        out.push_str("<p class=\"none\">No account was refused this day.</p>\n");
-    } else {
-        out.push_str(
-            "<table><thead><tr><th>Account</th><th class=\"num\">Denials</th>\
-             <th class=\"num\">Verbs</th><th class=\"num\">Resources</th><th>Namespaces</th>\
-             </tr></thead><tbody>\n",
-        );
-        for a in &report.accounts {
-            let _ = writeln!(
-                out,
-                "<tr><td><code>{}</code>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
-                 <td class=\"num\">{}</td><td>{}</td></tr>",
-                name(&a.account),
-                if a.first_time {
-                    " <span class=\"tag\">new</span>"
-                } else {
-                    ""
-                },
-                fmt_count(a.count),
-                fmt_count(a.verbs),
-                fmt_count(a.resources),
-                inline_list(&a.namespaces, 6, "(cluster-scoped)"),
-            );
-        }
-        out.push_str("</tbody></table>\n");
-    }
-    out.push_str("</section>\n");
-
-    // Stats table.
-    out.push_str("<section>\n<h2>Denials by account, verb and resource</h2>\n");
-    if report.stats.is_empty() {
-        out.push_str("<p class=\"none\">No denials this day.</p>\n");
-    } else {
-        out.push_str(
-            "<div class=\"scroll\"><table><thead><tr><th>Account</th><th>Verb</th><th>Resource</th>\
-             <th class=\"num\">Denials</th><th>First – last seen</th>\
-             <th>Namespaces</th><th>Source IPs</th><th>User agents</th></tr></thead><tbody>\n",
-        );
-        for row in &report.stats {
-            let _ = writeln!(
-                out,
-                "<tr><td><code>{}</code></td><td class=\"verb\"><code>{}</code></td>\
-                 <td><code>{}</code></td><td class=\"num\">{}</td><td class=\"time\">{} –<br>{}</td>\
-                 <td>{}</td><td>{}</td><td>{}</td></tr>",
-                name(&row.account),
-                escape(&row.verb),
-                name(&row.resource),
-                fmt_count(row.count),
-                escape(super::time_of_day(&row.first_seen, &report.date)),
-                escape(super::time_of_day(&row.last_seen, &report.date)),
-                inline_list(&row.namespaces, 4, "(cluster-scoped)"),
-                inline_list(&row.source_ips, 4, "(none)"),
-                inline_list(&row.user_agents, 3, "(none)"),
-            );
-        }
-        out.push_str(
-            "</tbody></table>\n<p class=\"muted\">Times are UTC on the report's date.</p>\n",
-        );
-    }
-    out.push_str("</section>\n");
-
-    // Investigation panels.
-    out.push_str("<section>\n<h2>Investigation</h2>\n");
-    if report.panels.is_empty() {
-        out.push_str("<p class=\"none\">No account to investigate this day.</p>\n");
-    }
-    for panel in &report.panels {
-        account_panel(&mut out, report, panel);
-    }
-    out.push_str("</section>\n");
-
-    triage(&mut out, rule);
-
-    let _ = writeln!(
-        out,
-        "</main>\n<footer>Generated by {} from the audit logs of {}{}. \
-         Times are UTC.</footer>\n</body>\n</html>",
-        escape(&report.generated_by),
-        escape(&report.date),
-        report
-            .cluster
-            .as_ref()
-            .map(|c| format!(", cluster {}", escape(c)))
-            .unwrap_or_default()
-    );
-    out
+    page(&view::report(report))
 }
 
 /// Renders the index page of a multi-day run: totals, trend charts and one link per day.
 pub fn render_index(days: &[TrendDay], rule: &RuleInfo) -> String {
-    let mut out = String::with_capacity(16 * 1024);
-    let range = match (days.first(), days.last()) {
-        (Some(first), Some(last)) if first.date != last.date => {
-            format!("{} to {}", first.date, last.date)
-        }
-        (Some(first), _) => first.date.clone(),
-        _ => "no days".to_owned(),
-    };
-    head(&mut out, &format!("{} — {range}", rule.name));
+    page(&view::index(days, rule))
+}
+
+/// Lays a page of the view model out as HTML.
+pub(crate) fn page(page: &Page) -> String {
+    let mut out = String::with_capacity(32 * 1024);
+    head(&mut out, &page.title);
     let _ = write!(
         out,
         "<header class=\"top\"><div class=\"wrap\">\n\
-         <div class=\"kicker\">audithound trend</div>\n<h1>{}</h1>\n\
-         <div class=\"meta\"><span>Days <b>{}</b> (UTC)</span><span>{} day{}</span>\
-         <span>Severity <span class=\"sev {}\">{}</span></span><span>Risk score <b>{}</b></span>\
-         </div>\n</div></header>\n<main>\n",
-        escape(&rule.name),
-        escape(&range),
-        days.len(),
-        if days.len() == 1 { "" } else { "s" },
-        escape(&rule.severity.to_ascii_lowercase()),
-        escape(&rule.severity),
-        rule.risk_score,
+         <div class=\"kicker\">{}</div>\n<h1>{}</h1>\n<div class=\"meta\">",
+        text(page.kicker),
+        escape(&page.heading)
     );
+    for item in &page.meta {
+        meta(&mut out, item);
+    }
+    out.push_str("</div>\n</div></header>\n<main>\n");
 
-    let total = |f: fn(&TrendDay) -> u64| days.iter().map(f).fold(0u64, u64::saturating_add);
-    out.push_str("<section class=\"kpis\" aria-label=\"Totals\">\n");
-    card(
-        &mut out,
-        "Events scanned",
-        total(|d| d.events),
-        "over the range",
-        None,
-        false,
+    let cards = &page.cards;
+    let _ = writeln!(
+        out,
+        "<section class=\"kpis\" aria-label=\"{}\">",
+        escape(cards.label)
     );
-    card(
-        &mut out,
-        "Denials",
-        total(|d| d.denials),
-        "over the range",
-        None,
-        false,
-    );
-    let new_days = days.iter().filter(|d| d.new_accounts > 0).count();
-    card(
-        &mut out,
-        "New accounts refused",
-        total(|d| d.new_accounts),
-        &format!("on {new_days} day{}", if new_days == 1 { "" } else { "s" }),
-        (new_days > 0).then_some("up"),
-        new_days > 0,
-    );
+    for c in &cards.items {
+        card(&mut out, c);
+    }
     out.push_str("</section>\n");
-
-    let labels: Vec<String> = days.iter().map(|d| d.date.clone()).collect();
-    let series = |name: &str, f: fn(&TrendDay) -> u64| svg::Series {
-        name: name.to_owned(),
-        values: days.iter().map(f).collect(),
-    };
-    out.push_str("<section>\n<h2>Trend</h2>\n<figure>\n");
-    out.push_str(&svg::line_chart(&svg::LineChart {
-        title: "Denials per day",
-        x_label: "date (UTC)",
-        y_label: "denials",
-        labels: &labels,
-        series: &[series("denials", |d| d.denials)],
-    }));
-    out.push_str("</figure>\n<figure>\n");
-    out.push_str(&svg::line_chart(&svg::LineChart {
-        title: "Accounts refused per day",
-        x_label: "date (UTC)",
-        y_label: "accounts",
-        labels: &labels,
-        series: &[
-            series("accounts denied", |d| d.accounts_denied),
-            series("refused for the first time", |d| d.new_accounts),
-        ],
-    }));
-    out.push_str("</figure>\n<figure>\n");
-    let bars: Vec<svg::Bar> = days
-        .iter()
-        .map(|d| svg::Bar {
-            label: d.date.clone(),
-            value: d.events,
-            tooltip: format!("{}: {} events", d.date, fmt_count(d.events)),
-        })
-        .collect();
-    out.push_str(&svg::bar_chart(&svg::BarChart {
-        title: "Events scanned per day",
-        x_label: "date (UTC)",
-        y_label: "events",
-        bars: &bars,
-        highlight_max: false,
-    }));
-    out.push_str("</figure>\n</section>\n");
-
-    out.push_str(
-        "<section>\n<h2>Days</h2>\n<table><thead><tr><th>Date</th><th class=\"num\">Events</th>\
-         <th class=\"num\">Denials</th><th class=\"num\">Accounts denied</th>\
-         <th class=\"num\">New accounts</th></tr></thead><tbody>\n",
-    );
-    for d in days {
-        let _ = writeln!(
-            out,
-            "<tr><td><a href=\"{}/report.html\">{}</a></td><td class=\"num\">{}</td>\
-             <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}{}</td></tr>",
-            escape(&path_segment(&d.date)),
-            escape(&d.date),
-            fmt_count(d.events),
-            fmt_count(d.denials),
-            fmt_count(d.accounts_denied),
-            fmt_count(d.new_accounts),
-            if d.new_accounts > 0 {
-                " <span class=\"tag\">new</span>"
-            } else {
-                ""
-            }
-        );
+    if let Some(note) = &cards.note {
+        let _ = writeln!(out, "<p class=\"muted\">{}</p>", escape(note));
     }
-    if days.is_empty() {
-        out.push_str("<tr><td colspan=\"5\" class=\"none\">No days in the range.</td></tr>\n");
+
+    for s in &page.sections {
+        section(&mut out, s);
     }
-    out.push_str("</tbody></table>\n</section>\n");
-    triage(&mut out, rule);
-    out.push_str(
-        "</main>\n<footer>Generated by audithound. Each date links to that day's report. \
-         Times are UTC.</footer>\n</body>\n</html>\n",
+    let _ = writeln!(
+        out,
+        "</main>\n<footer>{}</footer>\n</body>\n</html>",
+        inlines(&page.footer)
     );
     out
 }
@@ -453,34 +164,287 @@ fn head(out: &mut String, title: &str) {
     );
 }
 
-/// `up`/`down` for a change against a baseline that exists, `None` otherwise.
-fn direction(pct: Option<f64>, baseline: &super::Baseline) -> Option<&'static str> {
-    let text = super::fmt_pct(pct).filter(|_| baseline.days_with_data > 0)?;
-    Some(match text.as_bytes().first() {
-        Some(b'+') => "up",
-        Some(b'-') => "down",
-        _ => "flat",
-    })
+/// Our own text in element content: only `&`, `<` and `>` need escaping there.
+fn text(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
-fn card(
-    out: &mut String,
-    label: &str,
-    value: u64,
-    change: &str,
-    direction: Option<&str>,
-    alert: bool,
-) {
+fn meta(out: &mut String, item: &Meta) {
+    let label = text(item.label);
+    let _ = match &item.value {
+        MetaValue::Text(v) | MetaValue::Data(v) => write!(
+            out,
+            "<span>{label} <b>{}</b>{}</span>",
+            escape(v),
+            text(item.suffix)
+        ),
+        MetaValue::Severity(v) => write!(
+            out,
+            "<span>{label} <span class=\"sev {}\">{}</span></span>",
+            escape(&v.to_ascii_lowercase()),
+            escape(v)
+        ),
+        MetaValue::Items(items) => write!(
+            out,
+            "<span>{label} <b>{}</b>{}</span>",
+            escape(&items.join(" · ")),
+            text(item.suffix)
+        ),
+        MetaValue::Bare(v) => write!(out, "<span>{}</span>", escape(v)),
+    };
+}
+
+fn card(out: &mut String, card: &Card) {
     let _ = writeln!(
         out,
         "<div class=\"card{}\"><div class=\"label\">{}</div><div class=\"value\">{}</div>\
          <div class=\"change {}\">{}</div></div>",
-        if alert { " alert" } else { "" },
-        escape(label),
-        fmt_count(value),
-        direction.unwrap_or("none"),
-        escape(change)
+        if card.alert { " alert" } else { "" },
+        escape(card.label),
+        escape(&card.value),
+        match card.direction {
+            Some(Direction::Up) => "up",
+            Some(Direction::Down) => "down",
+            Some(Direction::Flat) => "flat",
+            None => "none",
+        },
+        escape(&card.change)
     );
+}
+
+fn section(out: &mut String, section: &Section) {
+    let _ = writeln!(out, "<section>\n<h2>{}</h2>", text(section.heading));
+    if let Some(class) = section.boxed {
+        let _ = writeln!(out, "<div class=\"{class}\">");
+    }
+    for b in &section.blocks {
+        block(out, b);
+    }
+    if section.boxed.is_some() {
+        out.push_str("</div>\n");
+    }
+    out.push_str("</section>\n");
+}
+
+fn block(out: &mut String, block: &Block) {
+    match block {
+        Block::Para(tone, parts) => {
+            let class = match tone {
+                Tone::Plain => "",
+                Tone::Muted => " class=\"muted\"",
+                Tone::Note => " class=\"note\"",
+                Tone::Nothing => " class=\"none\"",
+            };
+            let _ = writeln!(out, "<p{class}>{}</p>", inlines(parts));
+        }
+        Block::Subheading(heading) => {
+            let _ = writeln!(out, "<h3>{}</h3>", text(heading));
+        }
+        Block::List {
+            class,
+            items,
+            empty,
+        } => {
+            match class {
+                Some(class) => {
+                    let _ = writeln!(out, "<ul class=\"{class}\">");
+                }
+                None => out.push_str("<ul>\n"),
+            }
+            for item in items {
+                let _ = writeln!(out, "<li>{}</li>", inline(item));
+            }
+            if let (true, Some(empty)) = (items.is_empty(), empty) {
+                let _ = writeln!(out, "<li class=\"none\">{}</li>", text(empty));
+            }
+            out.push_str("</ul>\n");
+        }
+        Block::Prose(blocks) => prose(out, blocks),
+        Block::Table(t) => table(out, t),
+        Block::Figure(f) => figure(out, f),
+        Block::Panel(p) => panel(out, p),
+    }
+}
+
+fn inlines(parts: &[Inline]) -> String {
+    parts.iter().map(inline).collect()
+}
+
+fn inline(part: &Inline) -> String {
+    match part {
+        Inline::Fixed(s) => text(s),
+        Inline::Text(s) => escape(s),
+        Inline::Code(s) => format!("<code>{}</code>", escape(s)),
+        Inline::Name(s) => format!("<code>{}</code>", name(s)),
+        Inline::Tag(tag) => format!(" <span class=\"tag\">{}</span>", text(tag)),
+        Inline::List(list) => inline_list(&list.items, list.cap, list.page_blank),
+        Inline::Missing(s) => format!("<span class=\"none\">{}</span>", text(s)),
+        Inline::DayLink(date) => format!(
+            "<a href=\"{}/report.html\">{}</a>",
+            escape(&path_segment(date)),
+            escape(date)
+        ),
+    }
+}
+
+fn table(out: &mut String, table: &Table) {
+    if table.scroll {
+        // The page has always left this `div` for the end of the section to close.
+        out.push_str("<div class=\"scroll\">");
+    }
+    out.push_str("<table><thead><tr>");
+    for Column { title, kind } in &table.columns {
+        let class = if *kind == ColumnKind::Number {
+            " class=\"num\""
+        } else {
+            ""
+        };
+        let _ = write!(out, "<th{class}>{}</th>", text(title));
+    }
+    out.push_str("</tr></thead><tbody>\n");
+    for row in &table.rows {
+        out.push_str("<tr>");
+        for (cell, column) in row.iter().zip(&table.columns) {
+            let class = match column.kind {
+                ColumnKind::Text => "",
+                ColumnKind::Number => " class=\"num\"",
+                ColumnKind::Verb => " class=\"verb\"",
+                ColumnKind::Range { .. } => " class=\"time\"",
+            };
+            let _ = match cell {
+                Cell::Parts(parts) => write!(out, "<td{class}>{}</td>", inlines(parts)),
+                Cell::Range(from, to) => {
+                    write!(out, "<td{class}>{} –<br>{}</td>", escape(from), escape(to))
+                }
+            };
+        }
+        out.push_str("</tr>\n");
+    }
+    if let (true, Some(empty)) = (table.rows.is_empty(), table.empty) {
+        let _ = writeln!(
+            out,
+            "<tr><td colspan=\"{}\" class=\"none\">{}</td></tr>",
+            table.columns.len(),
+            text(empty)
+        );
+    }
+    out.push_str("</tbody></table>\n");
+}
+
+fn figure(out: &mut String, figure: &Figure) {
+    out.push_str("<figure>\n");
+    out.push_str(&match &figure.chart {
+        Chart::Hourly { hours, title } => svg::hourly_chart(hours, title),
+        Chart::Line {
+            title,
+            x_label,
+            y_label,
+            labels,
+            series,
+        } => svg::line_chart(&svg::LineChart {
+            title,
+            x_label,
+            y_label,
+            labels,
+            series,
+        }),
+        Chart::Bar {
+            title,
+            x_label,
+            y_label,
+            bars,
+        } => svg::bar_chart(&svg::BarChart {
+            title,
+            x_label,
+            y_label,
+            bars,
+            highlight_max: false,
+        }),
+    });
+    if let Some(caption) = &figure.caption {
+        let _ = writeln!(out, "<figcaption>{}</figcaption>", escape(caption));
+    }
+    out.push_str("</figure>\n");
+}
+
+fn panel(out: &mut String, panel: &Panel) {
+    let _ = writeln!(
+        out,
+        "<article class=\"panel\">\n<h3><code>{}</code>{}</h3>\n<p class=\"muted\">{}</p>\n\
+         <div class=\"cols\">",
+        name(&panel.account),
+        panel
+            .tag
+            .map(|t| inline(&Inline::Tag(t)))
+            .unwrap_or_default(),
+        escape(&panel.summary)
+    );
+    for actions in &panel.actions {
+        action_table(out, actions);
+    }
+    out.push_str("</div>\n<dl class=\"facts\">\n");
+    for (label, value) in &panel.facts {
+        let _ = writeln!(out, "<dt>{}</dt><dd>{}</dd>", text(label), inline(value));
+    }
+    out.push_str("</dl>\n</article>\n");
+}
+
+fn action_table(out: &mut String, actions: &Actions) {
+    let kind = actions.decision;
+    let _ = writeln!(
+        out,
+        "<div>\n<h4 class=\"{kind}\">{}</h4>",
+        text(actions.heading)
+    );
+    if actions.rows.is_empty() {
+        let _ = writeln!(out, "<p class=\"none\">Nothing {kind} this day.</p>");
+    } else {
+        let [verb, resource, requests] = ACTION_COLUMNS;
+        let _ = writeln!(
+            out,
+            "<table><thead><tr><th>{verb}</th><th>{resource}</th><th class=\"num\">{requests}</th>\
+             </tr></thead><tbody>"
+        );
+        for (verb, resource, count) in &actions.rows {
+            let _ = writeln!(
+                out,
+                "<tr><td><code>{}</code></td><td><code>{}</code></td><td class=\"num\">{}</td></tr>",
+                escape(verb),
+                name(resource),
+                escape(count)
+            );
+        }
+        if let Some((label, total)) = &actions.more {
+            let _ = writeln!(
+                out,
+                "<tr><td colspan=\"2\" class=\"more\">{}</td><td class=\"num\">{}</td></tr>",
+                escape(label),
+                escape(total)
+            );
+        }
+        out.push_str("</tbody></table>\n");
+    }
+    out.push_str("</div>\n");
+}
+
+/// Rule prose, escaped, with `backtick spans` as code.
+fn prose(out: &mut String, blocks: &[Prose]) {
+    for block in blocks {
+        match block {
+            Prose::Paragraph(p) => {
+                let _ = writeln!(out, "<p>{}</p>", inline_code(p));
+            }
+            Prose::List(items) => {
+                out.push_str("<ul>\n");
+                for item in items {
+                    let _ = writeln!(out, "<li>{}</li>", inline_code(item));
+                }
+                out.push_str("</ul>\n");
+            }
+        }
+    }
 }
 
 /// Escapes a name from the logs and lets the browser break it after `:`, `/` and a `.` that
@@ -537,141 +501,6 @@ fn inline_list(items: &[String], cap: usize, empty: &str) -> String {
         );
     }
     out
-}
-
-fn action_table(out: &mut String, actions: &[ActionCount], kind: &str) {
-    if actions.is_empty() {
-        let _ = writeln!(out, "<p class=\"none\">Nothing {kind} this day.</p>");
-        return;
-    }
-    out.push_str(
-        "<table><thead><tr><th>Verb</th><th>Resource</th><th class=\"num\">Requests</th></tr>\
-         </thead><tbody>\n",
-    );
-    for a in actions.iter().take(LIST_CAP) {
-        let _ = writeln!(
-            out,
-            "<tr><td><code>{}</code></td><td><code>{}</code></td><td class=\"num\">{}</td></tr>",
-            escape(&a.verb),
-            name(&a.resource),
-            fmt_count(a.count)
-        );
-    }
-    if actions.len() > LIST_CAP {
-        let rest: u64 = actions[LIST_CAP..]
-            .iter()
-            .map(|a| a.count)
-            .fold(0, u64::saturating_add);
-        let _ = writeln!(
-            out,
-            "<tr><td colspan=\"2\" class=\"more\">{} more verb/resource pairs</td>\
-             <td class=\"num\">{}</td></tr>",
-            fmt_count((actions.len() - LIST_CAP) as u64),
-            fmt_count(rest)
-        );
-    }
-    out.push_str("</tbody></table>\n");
-}
-
-fn account_panel(out: &mut String, report: &DailyReport, panel: &AccountPanel) {
-    let is_new = report.new_accounts.contains(&panel.account);
-    let denials = report
-        .accounts
-        .iter()
-        .find(|a| a.account == panel.account)
-        .map_or_else(
-            || {
-                panel
-                    .denied
-                    .iter()
-                    .map(|a| a.count)
-                    .fold(0, u64::saturating_add)
-            },
-            |a| a.count,
-        );
-    let _ = writeln!(
-        out,
-        "<article class=\"panel\">\n<h3><code>{}</code>{}</h3>\n<p class=\"muted\">{} denials \
-         this day.</p>\n<div class=\"cols\">\n<div>\n<h4 class=\"refused\">Refused</h4>",
-        name(&panel.account),
-        if is_new {
-            " <span class=\"tag\">refused for the first time</span>"
-        } else {
-            ""
-        },
-        fmt_count(denials)
-    );
-    action_table(out, &panel.denied, "refused");
-    out.push_str("</div>\n<div>\n<h4 class=\"allowed\">Allowed</h4>\n");
-    action_table(out, &panel.allowed, "allowed");
-    out.push_str("</div>\n</div>\n<dl class=\"facts\">\n");
-    for (label, items) in [
-        ("Source IPs", &panel.source_ips),
-        ("User agents", &panel.user_agents),
-        ("Pods", &panel.pod_names),
-        ("Nodes", &panel.node_names),
-    ] {
-        let _ = writeln!(
-            out,
-            "<dt>{label}</dt><dd>{}</dd>",
-            inline_list(items, LIST_CAP, "(empty)")
-        );
-    }
-    for (label, when) in [
-        ("First seen in the archive", &panel.first_seen_ever),
-        ("Last seen in the archive", &panel.last_seen_ever),
-    ] {
-        let _ = writeln!(
-            out,
-            "<dt>{label}</dt><dd>{}</dd>",
-            when.as_deref()
-                .map_or_else(|| "<span class=\"none\">unknown</span>".to_owned(), escape)
-        );
-    }
-    out.push_str("</dl>\n</article>\n");
-}
-
-fn triage(out: &mut String, rule: &RuleInfo) {
-    out.push_str("<section>\n<h2>How to triage</h2>\n<div class=\"triage\">\n<h3>Triage</h3>\n");
-    prose(out, &rule.triage);
-    out.push_str("<h3>False positives</h3>\n");
-    prose(out, &rule.false_positives);
-    out.push_str("<h3>MITRE ATT&amp;CK</h3>\n<ul class=\"mitre\">\n");
-    for m in &rule.mitre {
-        let _ = writeln!(out, "<li>{}</li>", escape(m));
-    }
-    if rule.mitre.is_empty() {
-        out.push_str("<li class=\"none\">not mapped</li>\n");
-    }
-    let _ = writeln!(
-        out,
-        "</ul>\n<p class=\"muted\">Rule <code>{}</code> · severity {} · risk score {}.</p>\n\
-         </div>\n</section>",
-        escape(&rule.id),
-        escape(&rule.severity),
-        rule.risk_score
-    );
-}
-
-fn prose(out: &mut String, text: &str) {
-    let blocks = prose_blocks(text);
-    if blocks.is_empty() {
-        out.push_str("<p class=\"none\">None given.</p>\n");
-    }
-    for block in blocks {
-        match block {
-            Prose::Paragraph(p) => {
-                let _ = writeln!(out, "<p>{}</p>", inline_code(&p));
-            }
-            Prose::List(items) => {
-                out.push_str("<ul>\n");
-                for item in items {
-                    let _ = writeln!(out, "<li>{}</li>", inline_code(&item));
-                }
-                out.push_str("</ul>\n");
-            }
-        }
-    }
 }
 
 /// Escapes prose and turns `backtick spans` into `<code>`; an unpaired backtick stays as is.

@@ -1,5 +1,7 @@
 //! The report as Markdown (GitHub-flavoured tables), for chat and tickets: the same sections and
 //! numbers as the HTML page, without the chart (a sparkline and an hour-by-hour table instead).
+//! What it says comes from the view model ([`super::view`]), shared with the page; this module
+//! only lays it out as Markdown.
 //!
 //! Data from the logs goes into code spans, so that no name can turn into markup, a link or raw
 //! HTML; inside tables `|` is escaped as `\|` and newlines become spaces. The output is
@@ -7,272 +9,220 @@
 
 use std::fmt::Write as _;
 
-use super::{
-    AccountPanel, DailyReport, LIST_CAP, Prose, RuleInfo, baseline_sentence, fmt_avg, fmt_change,
-    fmt_count, hour_range, hours24, peak_hour, prose_blocks, time_of_day,
+use super::view::{
+    self, ACTION_COLUMNS, Block, Cell, Chart, ColumnKind, Inline, MetaValue, Page, Panel, Section,
+    Table,
 };
+use super::{DailyReport, Prose, fmt_count};
 
 /// Renders the daily report as Markdown.
 pub fn render(report: &DailyReport) -> String {
+    page(&view::report(report))
+}
+
+/// Lays a page of the view model out as Markdown.
+pub(crate) fn page(page: &Page) -> String {
     let mut out = String::with_capacity(8 * 1024);
-    let rule = &report.rule;
-    let b = &report.baseline;
-    let _ = writeln!(out, "# {} — {}\n", text(&rule.name), text(&report.date));
-    let mut meta = Vec::new();
-    if let Some(cluster) = &report.cluster {
-        meta.push(format!("**Cluster:** {}", code(cluster, false)));
-    }
-    meta.push(format!("**Severity:** {}", text(&rule.severity)));
-    meta.push(format!("**Risk score:** {}", rule.risk_score));
-    if !rule.mitre.is_empty() {
-        let mitre: Vec<String> = rule.mitre.iter().map(|m| text(m)).collect();
-        meta.push(format!("**MITRE ATT&CK:** {}", mitre.join(", ")));
-    }
+    let _ = writeln!(out, "# {}\n", text(&page.title));
+    let meta: Vec<String> = page
+        .meta
+        .iter()
+        .filter(|m| m.in_text)
+        .map(|m| {
+            let value = match &m.value {
+                MetaValue::Text(v) | MetaValue::Severity(v) => text(v),
+                MetaValue::Data(v) => code(v, false),
+                MetaValue::Items(items) => {
+                    let items: Vec<String> = items.iter().map(|i| text(i)).collect();
+                    items.join(", ")
+                }
+                MetaValue::Bare(v) => return text(v),
+            };
+            format!("**{}:** {value}", m.label)
+        })
+        .collect();
     let _ = writeln!(out, "{}\n", meta.join(" · "));
 
-    // Summary.
-    let new = report.new_accounts.len();
-    let new_text = match new {
-        0 => "none refused for the first time".to_owned(),
-        n => format!("{n} refused for the first time"),
-    };
+    let cards = &page.cards;
     let _ = writeln!(
         out,
-        "## Summary\n\n\
-         | Total | This day | Change |\n| --- | ---: | --- |\n\
-         | Events scanned | {} | {} |\n\
-         | Denials | {} | {} |\n\
-         | Accounts denied | {} | {} |\n",
-        fmt_count(report.events),
-        fmt_change(b.events_change_pct, b),
-        fmt_count(report.denials),
-        fmt_change(b.denials_change_pct, b),
-        fmt_count(report.accounts_denied),
-        new_text,
+        "## {}\n\n| Total | This day | Change |\n| --- | ---: | --- |",
+        cards.heading
     );
-    let _ = writeln!(
-        out,
-        "{} Average per day: {} events, {} denials.\n",
-        baseline_sentence(b),
-        fmt_avg(b.avg_events),
-        fmt_avg(b.avg_denials)
-    );
-
-    // Hourly.
-    let hours = hours24(&report.hourly);
-    out.push_str("## Denials per hour (UTC)\n\n");
-    let _ = write!(out, "`{}` 00 → 23 UTC. ", sparkline(&hours));
-    match peak_hour(&hours) {
-        Some((hour, count)) => {
-            let _ = writeln!(
-                out,
-                "Busiest hour: {} with {} denials.\n",
-                hour_range(hour),
-                fmt_count(count)
-            );
-        }
-        None => out.push_str("No denials this day.\n\n"),
-    }
-    let header: Vec<String> = (0..24).map(|h| format!("{h:02}")).collect();
-    let _ = writeln!(out, "| {} |", header.join(" | "));
-    let _ = writeln!(out, "|{}", " ---: |".repeat(24));
-    let counts: Vec<String> = hours.iter().map(|&v| fmt_count(v)).collect();
-    let _ = writeln!(out, "| {} |\n", counts.join(" | "));
-
-    // New accounts.
-    out.push_str("## New accounts refused\n\n");
-    if report.new_accounts.is_empty() {
+    for c in &cards.items {
         let _ = writeln!(
             out,
-            "None: every account refused today was also refused in the previous {} days.\n",
-            b.days
+            "| {} | {} | {} |",
+            text(c.label),
+            text(&c.value),
+            text(&c.change)
         );
-    } else {
-        let _ = writeln!(
-            out,
-            "Refused today and on none of the previous {} days:\n",
-            b.days
-        );
-        for account in &report.new_accounts {
-            let _ = writeln!(out, "- {}", code(account, false));
-        }
-        out.push('\n');
+    }
+    out.push('\n');
+    if let Some(note) = &cards.note {
+        let _ = writeln!(out, "{}\n", text(note));
     }
 
-    // Accounts.
-    out.push_str("## Accounts refused\n\n");
-    if report.accounts.is_empty() {
-        out.push_str("No account was refused this day.\n\n");
-    } else {
-        out.push_str(
-            "| Account | Denials | Verbs | Resources | Namespaces |\n\
-             | --- | ---: | ---: | ---: | --- |\n",
-        );
-        for a in &report.accounts {
-            let _ = writeln!(
-                out,
-                "| {}{} | {} | {} | {} | {} |",
-                code(&a.account, true),
-                if a.first_time { " **new**" } else { "" },
-                fmt_count(a.count),
-                fmt_count(a.verbs),
-                fmt_count(a.resources),
-                code_list(&a.namespaces, 6, "(cluster-scoped)", true),
-            );
-        }
-        out.push('\n');
+    for s in &page.sections {
+        section(&mut out, s);
     }
-
-    // Stats.
-    out.push_str("## Denials by account, verb and resource\n\n");
-    if report.stats.is_empty() {
-        out.push_str("No denials this day.\n\n");
-    } else {
-        out.push_str(
-            "| Account | Verb | Resource | Denials | First seen | Last seen | Namespaces | \
-             Source IPs | User agents |\n\
-             | --- | --- | --- | ---: | --- | --- | --- | --- | --- |\n",
-        );
-        for row in &report.stats {
-            let _ = writeln!(
-                out,
-                "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
-                code(&row.account, true),
-                code(&row.verb, true),
-                code(&row.resource, true),
-                fmt_count(row.count),
-                text(time_of_day(&row.first_seen, &report.date)),
-                text(time_of_day(&row.last_seen, &report.date)),
-                code_list(&row.namespaces, 4, "(cluster-scoped)", true),
-                code_list(&row.source_ips, 4, "(empty)", true),
-                code_list(&row.user_agents, 3, "(empty)", true),
-            );
-        }
-        out.push_str("\nTimes are UTC on the report's date.\n\n");
-    }
-
-    // Panels.
-    out.push_str("## Investigation\n\n");
-    if report.panels.is_empty() {
-        out.push_str("No account to investigate this day.\n\n");
-    }
-    for panel in &report.panels {
-        account_panel(&mut out, report, panel);
-    }
-
-    triage(&mut out, rule);
-    let _ = writeln!(out, "---\n\nGenerated by {}.", text(&report.generated_by));
+    let _ = writeln!(out, "---\n\n{}", inlines(&page.signature, false));
     out
 }
 
-fn account_panel(out: &mut String, report: &DailyReport, panel: &AccountPanel) {
-    let is_new = report.new_accounts.contains(&panel.account);
-    let denials = report
-        .accounts
-        .iter()
-        .find(|a| a.account == panel.account)
-        .map_or_else(
-            || {
-                panel
-                    .denied
-                    .iter()
-                    .map(|a| a.count)
-                    .fold(0, u64::saturating_add)
-            },
-            |a| a.count,
-        );
+fn section(out: &mut String, section: &Section) {
     let _ = writeln!(
         out,
-        "### {}{}\n\n{} denials this day.\n",
-        code(&panel.account, false),
-        if is_new {
-            " (refused for the first time)"
-        } else {
-            ""
-        },
-        fmt_count(denials)
+        "## {}\n",
+        section.text_heading.unwrap_or(section.heading)
     );
-    out.push_str("| Decision | Verb | Resource | Requests |\n| --- | --- | --- | ---: |\n");
-    for (decision, actions) in [("refused", &panel.denied), ("allowed", &panel.allowed)] {
-        if actions.is_empty() {
-            let _ = writeln!(out, "| {decision} | (nothing {decision}) | | |");
+    for b in &section.blocks {
+        block(out, b);
+    }
+}
+
+fn block(out: &mut String, block: &Block) {
+    match block {
+        Block::Para(_, parts) => {
+            let _ = writeln!(out, "{}\n", inlines(parts, false));
         }
-        for a in actions.iter().take(LIST_CAP) {
-            let _ = writeln!(
-                out,
-                "| {decision} | {} | {} | {} |",
-                code(&a.verb, true),
-                code(&a.resource, true),
-                fmt_count(a.count)
-            );
+        Block::Subheading(heading) => {
+            let _ = writeln!(out, "### {heading}\n");
         }
-        if actions.len() > LIST_CAP {
-            let rest: u64 = actions[LIST_CAP..]
-                .iter()
-                .map(|a| a.count)
-                .fold(0, u64::saturating_add);
-            let _ = writeln!(
-                out,
-                "| {decision} | ({} more verb/resource pairs) | | {} |",
-                fmt_count((actions.len() - LIST_CAP) as u64),
-                fmt_count(rest)
-            );
+        Block::List { items, empty, .. } => {
+            for item in items {
+                let _ = writeln!(out, "- {}", inline(item, false));
+            }
+            if let (true, Some(empty)) = (items.is_empty(), empty) {
+                let _ = writeln!(out, "- {empty}");
+            }
+            out.push('\n');
+        }
+        Block::Prose(blocks) => prose(out, blocks),
+        Block::Table(t) => table(out, t),
+        Block::Figure(figure) => match &figure.chart {
+            Chart::Hourly { hours, .. } => {
+                let caption = figure.caption.as_deref().unwrap_or_default();
+                let _ = writeln!(
+                    out,
+                    "`{}` 00 → 23 UTC. {}\n",
+                    sparkline(hours),
+                    text(caption)
+                );
+                let header: Vec<String> = (0..24).map(|h| format!("{h:02}")).collect();
+                let _ = writeln!(out, "| {} |", header.join(" | "));
+                let _ = writeln!(out, "|{}", " ---: |".repeat(24));
+                let counts: Vec<String> = hours.iter().map(|&v| fmt_count(v)).collect();
+                let _ = writeln!(out, "| {} |\n", counts.join(" | "));
+            }
+            // Only the index page, which has no Markdown, draws these.
+            Chart::Line { .. } | Chart::Bar { .. } => {}
+        },
+        Block::Panel(p) => panel(out, p),
+    }
+}
+
+fn inlines(parts: &[Inline], in_table: bool) -> String {
+    parts.iter().map(|p| inline(p, in_table)).collect()
+}
+
+fn inline(part: &Inline, in_table: bool) -> String {
+    match part {
+        Inline::Fixed(s) | Inline::Missing(s) => (*s).to_owned(),
+        Inline::Text(s) | Inline::DayLink(s) => text(s),
+        Inline::Code(s) | Inline::Name(s) => code(s, in_table),
+        Inline::Tag(tag) => format!(" **{tag}**"),
+        Inline::List(list) => code_list(&list.items, list.cap, list.blank, in_table),
+    }
+}
+
+fn table(out: &mut String, table: &Table) {
+    let mut titles = Vec::new();
+    let mut aligns = Vec::new();
+    for column in &table.columns {
+        match column.kind {
+            ColumnKind::Range { from, to } => {
+                titles.extend([from, to]);
+                aligns.extend(["---", "---"]);
+            }
+            ColumnKind::Number => {
+                titles.push(column.title);
+                aligns.push("---:");
+            }
+            ColumnKind::Text | ColumnKind::Verb => {
+                titles.push(column.title);
+                aligns.push("---");
+            }
         }
     }
-    out.push('\n');
-    for (label, items) in [
-        ("Source IPs", &panel.source_ips),
-        ("User agents", &panel.user_agents),
-        ("Pods", &panel.pod_names),
-        ("Nodes", &panel.node_names),
-    ] {
-        let _ = writeln!(
-            out,
-            "- **{label}:** {}",
-            code_list(items, LIST_CAP, "(empty)", false)
-        );
+    let _ = writeln!(
+        out,
+        "| {} |\n| {} |",
+        titles.join(" | "),
+        aligns.join(" | ")
+    );
+    for row in &table.rows {
+        let cells: Vec<String> = row
+            .iter()
+            .map(|cell| match cell {
+                Cell::Parts(parts) => inlines(parts, true),
+                Cell::Range(from, to) => format!("{} | {}", text(from), text(to)),
+            })
+            .collect();
+        let _ = writeln!(out, "| {} |", cells.join(" | "));
     }
-    for (label, when) in [
-        ("First seen in the archive", &panel.first_seen_ever),
-        ("Last seen in the archive", &panel.last_seen_ever),
-    ] {
-        let _ = writeln!(
-            out,
-            "- **{label}:** {}",
-            when.as_deref().map_or_else(|| "unknown".to_owned(), text)
-        );
+    if let (true, Some(empty)) = (table.rows.is_empty(), table.empty) {
+        let _ = writeln!(out, "| {empty} |");
     }
     out.push('\n');
 }
 
-fn triage(out: &mut String, rule: &RuleInfo) {
-    out.push_str("## How to triage\n\n### Triage\n\n");
-    prose(out, &rule.triage);
-    out.push_str("### False positives\n\n");
-    prose(out, &rule.false_positives);
-    out.push_str("### MITRE ATT&CK\n\n");
-    for m in &rule.mitre {
-        let _ = writeln!(out, "- {}", text(m));
-    }
-    if rule.mitre.is_empty() {
-        out.push_str("- not mapped\n");
-    }
+fn panel(out: &mut String, panel: &Panel) {
     let _ = writeln!(
         out,
-        "\nRule {} · severity {} · risk score {}.\n",
-        code(&rule.id, false),
-        text(&rule.severity),
-        rule.risk_score
+        "### {}{}\n\n{}\n",
+        code(&panel.account, false),
+        panel.tag.map(|t| format!(" ({t})")).unwrap_or_default(),
+        text(&panel.summary)
     );
+    let [verb, resource, requests] = ACTION_COLUMNS;
+    let _ = writeln!(
+        out,
+        "| Decision | {verb} | {resource} | {requests} |\n| --- | --- | --- | ---: |"
+    );
+    for actions in &panel.actions {
+        let decision = actions.decision;
+        if actions.rows.is_empty() {
+            let _ = writeln!(out, "| {decision} | (nothing {decision}) | | |");
+        }
+        for (verb, resource, count) in &actions.rows {
+            let _ = writeln!(
+                out,
+                "| {decision} | {} | {} | {} |",
+                code(verb, true),
+                code(resource, true),
+                text(count)
+            );
+        }
+        if let Some((label, total)) = &actions.more {
+            let _ = writeln!(
+                out,
+                "| {decision} | ({}) | | {} |",
+                text(label),
+                text(total)
+            );
+        }
+    }
+    out.push('\n');
+    for (label, value) in &panel.facts {
+        let _ = writeln!(out, "- **{label}:** {}", inline(value, false));
+    }
+    out.push('\n');
 }
 
 /// Rule prose is ours (from the rule file), so its Markdown (backticks, emphasis) is kept; it is
 /// only re-flowed into paragraphs and lists.
-fn prose(out: &mut String, body: &str) {
-    let blocks = prose_blocks(body);
-    if blocks.is_empty() {
-        out.push_str("None given.\n\n");
-    }
+fn prose(out: &mut String, blocks: &[Prose]) {
     for block in blocks {
         match block {
             Prose::Paragraph(p) => {

@@ -12,10 +12,12 @@
 //! For a range of days the caller writes one report per day into `DIR/<date>/` and then
 //! [`write_index`] writes `DIR/index.html` with the trend across the range and a link per day.
 //!
-//! Renderers never reorder or recompute: lists are shown in the order the gatherer gives them
-//! (largest first), so the three files always agree. Everything that comes from the logs
-//! (account names, user agents, pod names…) is treated as hostile and escaped for the format
-//! it is written into.
+//! What the page and the Markdown say (sections, headings, sentences, formatted numbers and
+//! times) is decided once, in the view model ([`view`]), built once per report; the HTML and
+//! Markdown renderers only lay it out. Nothing reorders or recomputes: lists are shown in the
+//! order the gatherer gives them (largest first), so the three files always agree. Everything
+//! that comes from the logs (account names, user agents, pod names…) is treated as hostile and
+//! escaped for the format it is written into.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -28,6 +30,7 @@ pub mod gather;
 pub mod html;
 pub mod markdown;
 pub mod svg;
+pub(crate) mod view;
 
 #[cfg(test)]
 mod browser_test;
@@ -182,8 +185,10 @@ pub fn write_report(dir: &Path, report: &DailyReport) -> Result<()> {
     create_dir(dir)?;
     let mut json = serde_json::to_string_pretty(report)?;
     json.push('\n');
-    write_file(&dir.join("report.html"), html::render(report).as_bytes())?;
-    write_file(&dir.join("report.md"), markdown::render(report).as_bytes())?;
+    // One view model for both renderers, so that the page and the Markdown say the same.
+    let page = view::report(report);
+    write_file(&dir.join("report.html"), html::page(&page).as_bytes())?;
+    write_file(&dir.join("report.md"), markdown::page(&page).as_bytes())?;
     write_file(&dir.join("report.json"), json.as_bytes())?;
     Ok(())
 }
@@ -228,7 +233,7 @@ fn write_file(path: &Path, contents: &[u8]) -> Result<()> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Formatting shared by the HTML and Markdown renderers, so both say exactly the same thing.
+// Formatting used by the view model (and the SVG charts), so every number reads the same.
 
 /// How many items of a list (IPs, user agents…) the HTML and Markdown show; the JSON has all.
 pub(crate) const LIST_CAP: usize = 20;
@@ -331,7 +336,7 @@ pub(crate) fn time_of_day<'a>(ts: &'a str, date: &str) -> &'a str {
 }
 
 /// A block of rule prose.
-#[derive(Debug, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Prose {
     Paragraph(String),
     List(Vec<String>),
