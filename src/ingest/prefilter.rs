@@ -24,19 +24,28 @@ pub const MAX_DEPTH: usize = 4;
 #[derive(Debug, Clone, Default)]
 pub struct Prefilter {
     groups: Vec<Vec<memmem::Finder<'static>>>,
-    /// No literal holds `"`, `\\`, `/` or a control character: then only `\\uXXXX` and `\\/`
-    /// escapes can hide one (see [`Prefilter::matches`]).
-    plain_literals: bool,
+    /// Which ASCII characters the literals hold, when every literal is *plain*: no `"`, `\`,
+    /// `/` or control character (`None` otherwise: then every line with a backslash is decoded).
+    plain: Option<[bool; 128]>,
+    /// Some literal holds a non-ASCII character.
+    non_ascii: bool,
 }
 
 impl Prefilter {
     pub fn new(groups: &[Vec<String>]) -> Self {
-        let plain_literals = groups.iter().flatten().all(|l| {
-            !l.bytes()
-                .any(|b| b == b'"' || b == b'\\' || b == b'/' || b < 0x20)
-        });
+        let mut chars = [false; 128];
+        let mut plain = true;
+        let mut non_ascii = false;
+        for b in groups.iter().flatten().flat_map(|l| l.bytes()) {
+            if b >= 0x80 {
+                non_ascii = true;
+            } else if b == b'"' || b == b'\\' || b == b'/' || b < 0x20 {
+                plain = false;
+            } else {
+                chars[usize::from(b)] = true;
+            }
+        }
         Self {
-            plain_literals,
             groups: groups
                 .iter()
                 .map(|g| {
@@ -45,6 +54,8 @@ impl Prefilter {
                         .collect()
                 })
                 .collect(),
+            plain: plain.then_some(chars),
+            non_ascii,
         }
     }
 
@@ -55,23 +66,35 @@ impl Prefilter {
             .all(|g| g.iter().any(|f| f.find(text).is_some()))
     }
 
+    /// Whether decoding the line's escapes could reveal a literal. With plain literals, escapes
+    /// other than `\uXXXX` (`\"`, `\\`, `\/`, `\n`...) decode to characters no literal holds, so
+    /// a literal they surround was already contiguous in the raw bytes. A `\uXXXX` matters only
+    /// if it spells a character of a literal, or one that can help spell a nested escape (`\`,
+    /// `u`, a hex digit). A nested `\uXXXX` is made of `\\` and verbatim characters one level
+    /// up, so it shows as `\uXXXX` in the raw bytes too: by induction over the levels, looking
+    /// at the raw line is enough. Go's HTML-safe escapes (`\u003c`, `\u003e`, `\u0026`), in a
+    /// third of generated lines, stay on the fast path.
+    fn escapes_may_hide_a_literal(&self, line: &[u8]) -> bool {
+        let Some(chars) = &self.plain else {
+            return true;
+        };
+        memmem::find_iter(line, b"\\u").any(|at| match hex4(line, at + 2) {
+            Some(cp) if cp < 0x80 => {
+                let c = cp as u8;
+                chars[usize::from(c)] || c == b'\\' || c == b'u' || c.is_ascii_hexdigit()
+            }
+            Some(_) => self.non_ascii,
+            None => false,
+        })
+    }
+
     /// Whether `line` may match: true unless it certainly holds one group's literals nowhere,
     /// escaped or not.
     pub fn matches(&self, line: &[u8]) -> bool {
         if self.matches_bytes(line) {
             return true;
         }
-        if memchr::memchr(b'\\', line).is_none() {
-            return false;
-        }
-        // The other escapes (`\\"`, `\\\\`, `\\n`...) decode to characters no plain literal
-        // holds, so a literal they surround was already contiguous in the raw bytes; a nested
-        // `\\uXXXX` or `\\/` still shows as `\\u` or `\\/` at this level. Lines whose only escapes
-        // are quotes (request bodies, error messages) stay on the fast path.
-        if self.plain_literals
-            && memmem::find(line, b"\\u").is_none()
-            && memmem::find(line, b"\\/").is_none()
-        {
+        if memchr::memchr(b'\\', line).is_none() || !self.escapes_may_hide_a_literal(line) {
             return false;
         }
         DECODED.with(|cell| {
@@ -268,6 +291,15 @@ mod tests {
         // Escapes elsewhere do not make a non-matching line match.
         assert!(!f.matches(br#"{"u":"alice","d":"forbid","b":"\"x\""}"#));
         assert!(!f.matches(br#"{"u":"alice","d":"\u0066orbid","b":"\/x"}"#));
+        // HTML-safe escapes hide no literal character and are not decoded.
+        assert!(!f.escapes_may_hide_a_literal(br#"{"q":"a\u0026b\u003c\/x\"y\""}"#));
+        assert!(f.escapes_may_hide_a_literal(br#"{"d":"\u0066orbid"}"#));
+        assert!(f.escapes_may_hide_a_literal(br#"{"d":"\u005cu0066orbid"}"#));
+        // A nested escape spelled with escapes: `\\\u00750066` is `\u0066` one level down.
+        let only_forbid = Prefilter::new(&[vec!["forbid".into()]]);
+        assert!(only_forbid.matches(br#"{"d":"\\\u00750066orbid"}"#));
+        assert!(only_forbid.matches(br#"{"d":"\\u\u0030066orbid"}"#));
+        assert!(!f.matches(br#"{"u":"system:serviceaccount:a","d":"allow","q":"\u0026"}"#));
     }
 
     #[test]
