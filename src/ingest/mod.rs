@@ -2,7 +2,8 @@
 //!
 //! The data's path through this folder, top to bottom: [`input`] finds the inputs (files,
 //! directories, globs, stdin) and undoes their compression, recognised from the content →
-//! [`scan`] cuts each stream into lines on worker threads, applies a rule's prefilter, counts
+//! [`scan`] cuts each stream into lines on worker threads, skips lines no rule can match
+//! ([`prefilter`], which decodes JSON escapes so it never changes a result), counts
 //! and records rejected lines → [`parse`] recognises each line's shape (raw event, Elastic, AKS,
 //! EKS/CloudWatch, GKE) and maps its fields onto the schema's columns → [`timestamp`] turns the
 //! many timestamp spellings into UTC microseconds → [`batch`] builds the Arrow arrays.

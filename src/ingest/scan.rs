@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 use crate::ingest::batch::EventRows;
 use crate::ingest::input::Source;
 use crate::ingest::parse::{Event, Sink, parse_line};
-pub use crate::ingest::prefilter::{LineFilter, Prefilter};
+use crate::ingest::prefilter::LineFilter;
 
 /// Default cap on one line (or one multi-line document): 16 MiB.
 pub const DEFAULT_MAX_LINE: usize = 16 << 20;
@@ -559,6 +559,7 @@ pub fn scan_bytes(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ingest::prefilter::Prefilter;
 
     fn scan_text(text: &[u8], opts: &ScanOptions) -> (u64, Vec<Reject>, ScanStats) {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));

@@ -9,7 +9,8 @@
 use std::path::PathBuf;
 
 use crate::error::{Error, Result};
-use crate::ingest::scan::{LineFilter, Prefilter, ScanOptions};
+use crate::ingest::prefilter::{LineFilter, Prefilter};
+use crate::ingest::scan::ScanOptions;
 use crate::query::engine::{DEFAULT_MEMORY_LIMIT, Data, Engine, EngineOptions, Scope, parse_bound};
 use crate::query::rules::{self, Rule};
 
