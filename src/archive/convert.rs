@@ -13,6 +13,7 @@ use std::fs::{self, File};
 use std::io::{BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{SyncSender, sync_channel};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Instant;
 
@@ -29,7 +30,7 @@ use datafusion::parquet::schema::types::ColumnPath;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::ingest::input::Source;
+use crate::ingest::input::{Source, decode};
 use crate::ingest::scan::{Reject, ScanOptions, ScanStats, scan_reader};
 use crate::progress::Progress;
 use crate::schema::{
@@ -157,6 +158,23 @@ fn hash_reader(mut r: impl Read) -> std::io::Result<String> {
         h.update(&buf[..n]);
     }
     Ok(h.finalize().to_hex().to_string())
+}
+
+/// Feeds every byte read from a file to a hash, counting them.
+struct HashingReader {
+    inner: File,
+    state: Arc<Mutex<(blake3::Hasher, u64)>>,
+}
+
+impl Read for HashingReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if let Ok(mut s) = self.state.lock() {
+            s.0.update(&buf[..n]);
+            s.1 += n as u64;
+        }
+        Ok(n)
+    }
 }
 
 /// Columns whose values are (nearly) unique per event.
@@ -479,12 +497,8 @@ pub fn convert(sources: &[Source], opts: &ConvertOptions) -> Result<ConvertSumma
             early_hash = Some(h);
         }
         let hashed_early = early_hash.is_some();
-        let hasher = if let Some(h) = early_hash {
-            Ok(h)
-        } else {
-            let p = path.clone();
-            Err(std::thread::spawn(move || hash_of(p)))
-        };
+        // Otherwise the input is hashed as the scan reads it: one read of the file, not two.
+        let hashing = Arc::new(Mutex::new((blake3::Hasher::new(), 0u64)));
         let tmp = tmp_root.join(format!("input-{}", summary.inputs));
         fs::create_dir_all(&tmp).map_err(out_err(&tmp))?;
         let reject_tmp = tmp.join("rejects.ndjson");
@@ -497,7 +511,22 @@ pub fn convert(sources: &[Source], opts: &ConvertOptions) -> Result<ConvertSumma
             tx: Some(tx),
             encoder: Some(encoder),
         };
-        let (reader, _) = file.open()?;
+        let (reader, _) = if hashed_early {
+            file.open()?
+        } else {
+            let raw = File::open(&path).map_err(|source| Error::Input {
+                path: path.clone(),
+                source,
+            })?;
+            let raw = HashingReader {
+                inner: raw,
+                state: Arc::clone(&hashing),
+            };
+            decode(Box::new(raw)).map_err(|source| Error::Input {
+                path: path.clone(),
+                source,
+            })?
+        };
         let stats = scan_reader(
             reader,
             &name,
@@ -524,11 +553,18 @@ pub fn convert(sources: &[Source], opts: &ConvertOptions) -> Result<ConvertSumma
             },
             &|n| progress.inc_decompressed(n),
         )?;
-        let hash = match hasher {
-            Ok(h) => h,
-            Err(handle) => handle
-                .join()
-                .map_err(|_| Error::Usage("hashing the input failed".into()))??,
+        let hash = if let Some(h) = early_hash {
+            h
+        } else {
+            let done = hashing.lock().ok().and_then(|s| {
+                let (h, n) = &*s;
+                (*n == size).then(|| h.finalize().to_hex().to_string())
+            });
+            // The scan stopped before the end (a corrupt compressed stream): hash it all.
+            match done {
+                Some(h) => h,
+                None => hash_of(path.clone())?,
+            }
         };
         if manifest.contains_key(&hash) && !opts.force && !hashed_early {
             // Same content as an input converted before: keep nothing of this run.

@@ -310,6 +310,25 @@ fn parse_document(
 /// faulting in fresh pages for every block.
 type Pool = std::sync::Mutex<Vec<Vec<u8>>>;
 
+/// Bytes asked of the reader at a time. Reads at least this large go straight into the block
+/// (`BufReader` hands a read larger than its buffer to the reader under it), so the input is
+/// copied once, by the kernel or the decompressor, not a second time from a read buffer.
+const READ_CHUNK: usize = 1 << 20;
+
+/// A buffer for the next block: a pooled one (kept at its length, so it is not zeroed again)
+/// or a new one.
+fn block_buffer(pool: &Pool) -> Vec<u8> {
+    let mut data = pool
+        .lock()
+        .ok()
+        .and_then(|mut p| p.pop())
+        .unwrap_or_default();
+    if data.len() < BLOCK_BYTES + READ_CHUNK {
+        data.resize(BLOCK_BYTES + READ_CHUNK, 0);
+    }
+    data
+}
+
 fn read_blocks(
     mut r: Box<dyn BufRead + Send>,
     max_line: usize,
@@ -319,101 +338,109 @@ fn read_blocks(
     let mut line_no: u64 = 1;
     let mut seq = 0usize;
     let mut first = true;
-    loop {
-        let data = pool
-            .lock()
-            .ok()
-            .and_then(|mut p| p.pop())
-            .unwrap_or_else(|| Vec::with_capacity(BLOCK_BYTES + (64 << 10)));
+    // The incomplete last line of the previous block, which starts the next one.
+    let mut carry: Vec<u8> = Vec::new();
+    let mut eof = false;
+    while !eof {
+        let mut data = block_buffer(pool);
+        if data.len() < carry.len() + READ_CHUNK {
+            data.resize(carry.len() + READ_CHUNK, 0);
+        }
+        data[..carry.len()].copy_from_slice(&carry);
+        let mut filled = carry.len(); // bytes of `data` holding input
+        let mut line_start = 0usize; // start of the current (incomplete) line
+        carry.clear();
         let mut block = Block {
-            data,
+            data: Vec::new(),
             first_line: line_no,
             oversized: Vec::new(),
             document: false,
             error: None,
         };
-        let mut line_start = 0usize; // start of the current (incomplete) line in block.data
         let mut skipping = false; // inside an oversized line, dropping bytes up to its newline
-        let mut eof = false;
-        // Whole buffers up to their last newline are appended at once; workers split lines and
-        // check each line's length. Here only a line that runs past the cap with no end in sight
-        // is cut, so memory stays bounded.
+        // Workers split lines and check each line's length; here only a line that runs past the
+        // cap with no end in sight is cut, so memory stays bounded.
         loop {
-            let buf = match r.fill_buf() {
-                Ok(b) => b,
+            if data.len() - filled < READ_CHUNK {
+                // A line longer than the block so far: grow (bounded by the cap checked below).
+                let grow = (data.len() / 2).max(READ_CHUNK);
+                data.resize(data.len() + grow, 0);
+            }
+            let n = match r.read(&mut data[filled..]) {
+                Ok(0) => {
+                    eof = true;
+                    break;
+                }
+                Ok(n) => n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                 Err(e) => {
-                    let at = block.first_line + newlines(&block.data);
+                    let at = block.first_line + newlines(&data[..filled]);
                     block.error = Some((at, e.to_string()));
                     eof = true;
                     break;
                 }
             };
-            if buf.is_empty() {
-                eof = true;
+            let mut new_from = filled;
+            if skipping {
+                let Some(i) = memchr::memchr(b'\n', &data[filled..filled + n]) else {
+                    continue; // all of it belongs to the oversized line
+                };
+                // Keep the newline: an empty line in its place keeps the line numbers right.
+                data.copy_within(filled + i..filled + n, filled);
+                filled += n - i;
+                skipping = false;
+            } else {
+                filled += n;
+            }
+            if let Some(i) = memchr::memrchr(b'\n', &data[new_from..filled]) {
+                line_start = new_from + i + 1;
+            }
+            new_from = line_start;
+            if filled - new_from > max_line {
+                let at = block.first_line + newlines(&data[..line_start]);
+                block
+                    .oversized
+                    .push((at, excerpt(&data[line_start..filled])));
+                filled = line_start;
+                skipping = true;
+            } else if filled >= BLOCK_BYTES && line_start > 0 {
                 break;
             }
-            if skipping {
-                if let Some(i) = memchr::memchr(b'\n', buf) {
-                    r.consume(i + 1);
-                    // An empty line in its place keeps the following line numbers right.
-                    block.data.push(b'\n');
-                    line_start = block.data.len();
-                    skipping = false;
-                } else {
-                    let n = buf.len();
-                    r.consume(n);
-                }
-                continue;
-            }
-            if let Some(i) = memchr::memrchr(b'\n', buf) {
-                block.data.extend_from_slice(&buf[..=i]);
-                r.consume(i + 1);
-                line_start = block.data.len();
-                if block.data.len() >= BLOCK_BYTES {
-                    break;
-                }
-            } else {
-                let n = buf.len();
-                block.data.extend_from_slice(buf);
-                r.consume(n);
-                if block.data.len() - line_start > max_line {
-                    let at = block.first_line + newlines(&block.data[..line_start]);
-                    block
-                        .oversized
-                        .push((at, excerpt(&block.data[line_start..])));
-                    block.data.truncate(line_start);
-                    skipping = true;
-                }
-            }
         }
-        line_no = block.first_line + newlines(&block.data);
         if first {
             first = false;
-            if is_document(&block.data) && !eof {
+            if !eof && is_document(&data[..filled]) {
                 // A multi-line document: read the rest of it into this block.
-                let mut rest = Vec::new();
-                let limit = (MAX_DOCUMENT - block.data.len().min(MAX_DOCUMENT)) as u64 + 1;
-                match r.by_ref().take(limit).read_to_end(&mut rest) {
-                    Ok(_) if rest.len() as u64 >= limit => {
+                data.truncate(filled);
+                let limit = (MAX_DOCUMENT - filled.min(MAX_DOCUMENT)) as u64 + 1;
+                match r.by_ref().take(limit).read_to_end(&mut data) {
+                    Ok(_) if (data.len() - filled) as u64 >= limit => {
                         block.error =
                             Some((1, format!("JSON document larger than {MAX_DOCUMENT} bytes")));
                     }
-                    Ok(_) => block.data.extend_from_slice(&rest),
-                    Err(e) => block.error = Some((line_no, e.to_string())),
+                    Ok(_) => {}
+                    Err(e) => {
+                        let at = block.first_line + newlines(&data[..filled]);
+                        block.error = Some((at, e.to_string()));
+                    }
                 }
+                filled = data.len();
                 eof = true;
             }
-            block.document = is_document(&block.data);
+            block.document = is_document(&data[..filled]);
         }
+        // At the end of the input the last line needs no newline; otherwise it waits for the
+        // next block.
+        let end = if eof { filled } else { line_start };
+        carry.extend_from_slice(&data[end..filled]);
+        data.truncate(end);
+        line_no = block.first_line + newlines(&data);
+        block.data = data;
         let empty = block.data.is_empty() && block.oversized.is_empty() && block.error.is_none();
         if !empty && senders[seq % senders.len()].send(block).is_err() {
             return; // the consumer stopped (strict mode or an error)
         }
         seq += 1;
-        if eof {
-            return;
-        }
     }
 }
 
@@ -494,10 +521,12 @@ pub fn scan_reader(
             let run = move || {
                 for block in brx {
                     let parsed = parse_block(&block, file, opts);
-                    let mut data = block.data;
-                    data.clear();
-                    if let Ok(mut p) = pool.lock() {
-                        p.push(data);
+                    // Back to the pool at its length (not cleared: it is not zeroed again);
+                    // a buffer grown for one huge line or document is freed instead.
+                    if block.data.capacity() <= 2 * (BLOCK_BYTES + READ_CHUNK)
+                        && let Ok(mut p) = pool.lock()
+                    {
+                        p.push(block.data);
                     }
                     if rtx.send(parsed).is_err() {
                         return;
@@ -643,6 +672,37 @@ mod tests {
             .collect();
         assert_eq!(got, [(2, true), (4, false)]);
         assert!(rejects[0].excerpt.len() <= EXCERPT_BYTES);
+    }
+
+    /// A valid line longer than a block (but under the cap) grows its block and is parsed
+    /// whole; the lines around it, cut across block boundaries, keep their numbers.
+    #[test]
+    fn a_line_longer_than_a_block_is_read_whole() {
+        let long = format!(
+            r#"{{"kind":"Event","auditID":"long","verb":"get","requestURI":"/x","stageTimestamp":"2026-01-05T00:00:00Z","requestObject":{{"pad":"{}"}}}}"#,
+            "z".repeat(BLOCK_BYTES + 3 * READ_CHUNK)
+        );
+        let mut text = String::new();
+        for _ in 0..70_000 {
+            text.push_str(GOOD);
+            text.push('\n');
+        }
+        text.push_str(&long);
+        text.push('\n');
+        for _ in 0..70_000 {
+            text.push_str(GOOD);
+            text.push('\n');
+        }
+        text.push_str("not json"); // no final newline
+        let opts = ScanOptions {
+            max_line: 4 * BLOCK_BYTES,
+            ..ScanOptions::default()
+        };
+        let (rows, rejects, stats) = scan_text(text.as_bytes(), &opts);
+        assert_eq!((rows, stats.lines), (140_001, 140_002));
+        let lines: Vec<u64> = rejects.iter().map(|r| r.line).collect();
+        assert_eq!(lines, [140_002]);
+        assert_eq!(stats.bytes, text.len() as u64);
     }
 
     #[test]
