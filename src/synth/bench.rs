@@ -61,7 +61,9 @@ pub fn time_command(name: &str, mut cmd: Command) -> Result<Step> {
         if let Some(st) = child.try_wait()? {
             break st;
         }
-        std::thread::sleep(Duration::from_millis(10));
+        // Short steps (a hunt takes tens of milliseconds): poll often, so the time is not
+        // rounded up to the polling interval.
+        std::thread::sleep(Duration::from_millis(1));
     };
     let seconds = start.elapsed().as_secs_f64();
     if !status.success() {
