@@ -215,7 +215,8 @@ const UNIQUE_COLUMNS: [&str; 8] = [
     "user_uid",
 ];
 
-fn writer_props(opts: &ConvertOptions) -> Result<WriterProperties> {
+/// The Parquet writer settings of the archive (public for the encode benchmark).
+pub fn writer_props(opts: &ConvertOptions) -> Result<WriterProperties> {
     let fs = file_schema();
     let sorting = opts
         .order
