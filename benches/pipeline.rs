@@ -8,7 +8,6 @@ use std::hint::black_box;
 
 use audithound::archive::convert::{ConvertOptions, RowOrder, convert, sort_batches, writer_props};
 use audithound::ingest::input::Source;
-use audithound::ingest::prefilter::{LineFilter, Prefilter};
 use audithound::ingest::scan::{ScanOptions, scan_bytes};
 use audithound::query::engine::{Data, Engine, EngineOptions, Scope};
 use audithound::query::rules;
@@ -41,7 +40,8 @@ fn bench(c: &mut Criterion) {
     g.throughput(Throughput::Bytes(data.len() as u64));
     g.sample_size(10);
     let (rules, _) = rules::load(None, true).unwrap_or_else(|e| panic!("{e}"));
-    let filter = LineFilter::any_of(rules.iter().map(|r| Prefilter::new(&r.requires)).collect());
+    let filter = rules::line_filter(&rules)
+        .unwrap_or_else(|| panic!("the shipped rules all declare their literals"));
     g.bench_function("prefilter", |b| {
         b.iter(|| {
             black_box(

@@ -31,7 +31,7 @@ use datafusion::parquet::schema::types::ColumnPath;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::ingest::input::{Source, decode};
+use crate::ingest::input::Source;
 use crate::ingest::scan::{Reject, ScanOptions, ScanStats, scan_reader};
 use crate::progress::Progress;
 use crate::schema::{
@@ -167,18 +167,17 @@ fn hash_reader(mut r: impl Read) -> std::io::Result<String> {
     Ok(h.finalize().to_hex().to_string())
 }
 
-/// Feeds every byte read from a file to a hash, counting them.
+/// Feeds every byte read to a hash (which counts them too).
 struct HashingReader {
-    inner: File,
-    state: Arc<Mutex<(blake3::Hasher, u64)>>,
+    inner: Box<dyn Read + Send>,
+    hasher: Arc<Mutex<blake3::Hasher>>,
 }
 
 impl Read for HashingReader {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
-        if let Ok(mut s) = self.state.lock() {
-            s.0.update(&buf[..n]);
-            s.1 += n as u64;
+        if let Ok(mut h) = self.hasher.lock() {
+            h.update(&buf[..n]);
         }
         Ok(n)
     }
@@ -537,8 +536,6 @@ pub fn convert(sources: &[Source], opts: &ConvertOptions) -> Result<ConvertSumma
             early_hash = Some(h);
         }
         let hashed_early = early_hash.is_some();
-        // Otherwise the input is hashed as the scan reads it: one read of the file, not two.
-        let hashing = Arc::new(Mutex::new((blake3::Hasher::new(), 0u64)));
         let tmp = tmp_root.join(format!("input-{}", summary.inputs));
         fs::create_dir_all(&tmp).map_err(out_err(&tmp))?;
         let reject_tmp = tmp.join("rejects.ndjson");
@@ -551,21 +548,16 @@ pub fn convert(sources: &[Source], opts: &ConvertOptions) -> Result<ConvertSumma
             tx: Some(tx),
             encoder: Some(encoder),
         };
-        let (reader, _) = if hashed_early {
-            file.open()?
-        } else {
-            let raw = File::open(&path).map_err(|source| Error::Input {
-                path: path.clone(),
-                source,
-            })?;
-            let raw = HashingReader {
-                inner: raw,
-                state: Arc::clone(&hashing),
-            };
-            decode(Box::new(raw)).map_err(|source| Error::Input {
-                path: path.clone(),
-                source,
-            })?
+        // Otherwise the input is hashed as the scan reads it: one read of the file, not two.
+        let hashing = (!hashed_early).then(|| Arc::new(Mutex::new(blake3::Hasher::new())));
+        let (reader, _) = match &hashing {
+            None => file.open()?,
+            Some(h) => file.open_via(|inner| {
+                Box::new(HashingReader {
+                    inner,
+                    hasher: Arc::clone(h),
+                })
+            })?,
         };
         let stats = scan_reader(
             reader,
@@ -593,18 +585,15 @@ pub fn convert(sources: &[Source], opts: &ConvertOptions) -> Result<ConvertSumma
             },
             &|n| progress.inc_decompressed(n),
         )?;
-        let hash = if let Some(h) = early_hash {
-            h
-        } else {
-            let done = hashing.lock().ok().and_then(|s| {
-                let (h, n) = &*s;
-                (*n == size).then(|| h.finalize().to_hex().to_string())
-            });
-            // The scan stopped before the end (a corrupt compressed stream): hash it all.
-            match done {
-                Some(h) => h,
-                None => hash_of(path.clone())?,
-            }
+        let read_whole = hashing.and_then(|h| {
+            let h = h.lock().ok()?;
+            (h.count() == size).then(|| h.finalize().to_hex().to_string())
+        });
+        // Hashed early, or the scan stopped before the end (a corrupt compressed stream): the
+        // early hash, else the whole file hashed now.
+        let hash = match (early_hash, read_whole) {
+            (Some(h), _) | (None, Some(h)) => h,
+            (None, None) => hash_of(path.clone())?,
         };
         if manifest.contains_key(&hash) && !opts.force && !hashed_early {
             // Same content as an input converted before: keep nothing of this run.
@@ -721,6 +710,58 @@ mod tests {
                 )
             })
             .collect()
+    }
+
+    /// The manifest holds the blake3 of the stored bytes whether the scan read them all (hashed
+    /// as read) or stopped early at corrupt compressed data (hashed again from the file), and a
+    /// re-run skips both inputs.
+    #[test]
+    fn the_input_hash_is_of_the_stored_bytes_read_whole_or_not() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let mut data = Vec::new();
+        let gen_opts = GenerateOptions {
+            events: 60_000,
+            days: 1,
+            ..GenerateOptions::default()
+        };
+        generate(&gen_opts, &mut data).unwrap_or_else(|e| panic!("{e}"));
+        let plain = dir.path().join("plain.jsonl");
+        fs::write(&plain, &data).unwrap_or_else(|e| panic!("{e}"));
+        let mut zst = zstd::encode_all(&data[..], 1).unwrap_or_else(|e| panic!("{e}"));
+        // Garbage early in a file larger than the read buffer: zstd checks each block, so
+        // decompression fails with most of the file still unread.
+        assert!(
+            zst.len() > 3 << 19,
+            "want a file larger than the 1 MiB read buffer"
+        );
+        for b in &mut zst[100_000..100_512] {
+            *b = 0xff;
+        }
+        let corrupt = dir.path().join("corrupt.jsonl.zst");
+        fs::write(&corrupt, &zst).unwrap_or_else(|e| panic!("{e}"));
+        let opts = ConvertOptions::new(dir.path().join("archive"));
+        let sources = [Source::File(plain.clone()), Source::File(corrupt.clone())];
+        let first = convert(&sources, &opts).unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            first.scan.rejected >= 1,
+            "the corrupt file records a read error"
+        );
+        assert!(first.scan.events < 120_000);
+        let manifest = read_manifest(&opts.out).unwrap_or_else(|e| panic!("{e}"));
+        for p in [&plain, &corrupt] {
+            let f = File::open(p).unwrap_or_else(|e| panic!("{e}"));
+            let want = hash_reader(f).unwrap_or_else(|e| panic!("{e}"));
+            assert!(manifest.contains_key(&want), "{} hashed wrong", p.display());
+        }
+        // Copies under new names are unseen by name, so they are hashed as they are read, and
+        // skipped as known content.
+        let plain2 = dir.path().join("plain2.jsonl");
+        let corrupt2 = dir.path().join("corrupt2.jsonl.zst");
+        fs::copy(&plain, &plain2).unwrap_or_else(|e| panic!("{e}"));
+        fs::copy(&corrupt, &corrupt2).unwrap_or_else(|e| panic!("{e}"));
+        let again = convert(&[Source::File(plain2), Source::File(corrupt2)], &opts)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((again.skipped_inputs.len(), again.files_written), (2, 0));
     }
 
     /// A small `chunk_bytes` (memory bound) splits one day's rows into several row groups; every

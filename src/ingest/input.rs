@@ -59,7 +59,16 @@ impl Source {
 
     /// Opens the source and wraps it in the decompressor its first bytes call for.
     pub fn open(&self) -> Result<(Box<dyn BufRead + Send>, Compression)> {
-        let raw = self.open_raw()?;
+        self.open_via(|raw| raw)
+    }
+
+    /// Like [`Source::open`], with `wrap` between the stored bytes and the decompressor (convert
+    /// hashes the stored bytes as they are read this way).
+    pub fn open_via(
+        &self,
+        wrap: impl FnOnce(Box<dyn Read + Send>) -> Box<dyn Read + Send>,
+    ) -> Result<(Box<dyn BufRead + Send>, Compression)> {
+        let raw = wrap(self.open_raw()?);
         decode(raw).map_err(|source| Error::Input {
             path: PathBuf::from(self.name()),
             source,

@@ -380,7 +380,7 @@ fn read_blocks(
                     break;
                 }
             };
-            let mut new_from = filled;
+            let new_from = filled;
             if skipping {
                 let Some(i) = memchr::memchr(b'\n', &data[filled..filled + n]) else {
                     continue; // all of it belongs to the oversized line
@@ -395,8 +395,7 @@ fn read_blocks(
             if let Some(i) = memchr::memrchr(b'\n', &data[new_from..filled]) {
                 line_start = new_from + i + 1;
             }
-            new_from = line_start;
-            if filled - new_from > max_line {
+            if filled - line_start > max_line {
                 let at = block.first_line + newlines(&data[..line_start]);
                 block
                     .oversized

@@ -14,6 +14,7 @@ use datafusion::execution::context::SQLOptions;
 use datafusion::prelude::{DataFrame, SessionContext};
 
 use crate::error::{Error, Result};
+use crate::ingest::prefilter::{LineFilter, Prefilter};
 
 /// The rules shipped in `sql/rules/`, compiled in. A test checks this list against the folder.
 pub const SHIPPED: &[(&str, &str)] = &[(
@@ -50,6 +51,13 @@ impl Rule {
 pub struct RuleProblem {
     pub path: String,
     pub message: String,
+}
+
+/// The raw-line prefilter for `rules`: a line is parsed only if some rule's literals may be in
+/// it. `None` when there are no rules or one declares no literals (then every line is parsed).
+pub fn line_filter(rules: &[Rule]) -> Option<LineFilter> {
+    (!rules.is_empty() && rules.iter().all(|r| !r.requires.is_empty()))
+        .then(|| LineFilter::any_of(rules.iter().map(|r| Prefilter::new(&r.requires)).collect()))
 }
 
 /// Read-only SQL: no DDL, no DML, no `SET`/transactions.

@@ -9,7 +9,6 @@
 use std::path::PathBuf;
 
 use crate::error::{Error, Result};
-use crate::ingest::prefilter::{LineFilter, Prefilter};
 use crate::ingest::scan::ScanOptions;
 use crate::query::engine::{DEFAULT_MEMORY_LIMIT, Data, Engine, EngineOptions, Scope, parse_bound};
 use crate::query::rules::{self, Rule};
@@ -98,9 +97,8 @@ pub async fn prepare(q: &QueryOptions, only: &[String], prefilter: bool) -> Resu
     let scope = q.scope()?;
     let mut scan = q.scan.clone();
     // Raw logs: lines that lack every rule's literals cannot match; skip parsing them.
-    if prefilter && !rules.is_empty() && rules.iter().all(|r| !r.requires.is_empty()) {
-        scan.filter =
-            LineFilter::any_of(rules.iter().map(|r| Prefilter::new(&r.requires)).collect());
+    if prefilter && let Some(f) = rules::line_filter(&rules) {
+        scan.filter = f;
     }
     let eo = EngineOptions {
         memory_limit: q.memory_limit,
