@@ -94,7 +94,9 @@ fn bench(c: &mut Criterion) {
     )
     .unwrap_or_else(|e| panic!("{e}"));
     let rt = tokio::runtime::Runtime::new().unwrap_or_else(|e| panic!("{e}"));
-    let arch = Data::Archive(archive.clone());
+    let arch = Data::Archive(audithound::archive::convert::ArchiveDir::Local(
+        archive.clone(),
+    ));
     g.bench_function("hunt", |b| {
         b.iter(|| {
             rt.block_on(async {

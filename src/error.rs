@@ -35,6 +35,13 @@ pub enum Error {
     Rule { path: String, message: String },
     #[error("{0}")]
     Usage(String),
+    /// A request to object storage failed (after `object_store`'s retries); `message` is redacted.
+    #[error("{url}: {message} ({hint})")]
+    Remote {
+        url: String,
+        message: String,
+        hint: String,
+    },
     #[error(transparent)]
     DataFusion(#[from] datafusion::error::DataFusionError),
     #[error(transparent)]

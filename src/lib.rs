@@ -19,6 +19,7 @@ pub mod progress;
 pub mod query;
 pub mod report;
 pub mod schema;
+pub mod store;
 pub mod synth;
 
 pub use error::{Error, Result};

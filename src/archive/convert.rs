@@ -37,6 +37,7 @@ use crate::progress::Progress;
 use crate::schema::{
     SCHEMA_VERSION, SCHEMA_VERSION_KEY, SORT_ORDER, SORT_ORDER_KEY, col, file_schema,
 };
+use crate::store::Location;
 
 /// Row order inside each row group.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -57,10 +58,72 @@ impl RowOrder {
     }
 }
 
+/// Where an archive lives: a local directory, or a prefix in object storage.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ArchiveDir {
+    Local(PathBuf),
+    /// `s3://bucket/prefix` and the like: parts are written to a local staging folder, then
+    /// uploaded (a multipart upload is visible only once complete); the manifest is replaced
+    /// with a conditional put, so concurrent runs cannot lose each other's entries.
+    Remote(Location),
+}
+
+impl ArchiveDir {
+    /// A URL (`s3://...`, `az://...`, `gs://...`) or a local path.
+    pub fn parse(s: &str) -> Result<Self> {
+        if crate::store::is_url(s) {
+            Ok(ArchiveDir::Remote(Location::parse(s)?))
+        } else {
+            Ok(ArchiveDir::Local(PathBuf::from(s)))
+        }
+    }
+
+    /// The path or URL, for messages.
+    pub fn display(&self) -> String {
+        match self {
+            ArchiveDir::Local(p) => p.display().to_string(),
+            ArchiveDir::Remote(l) => l.dir_url(),
+        }
+    }
+
+    /// The archive's manifest: content hash → entry (empty if there is none yet).
+    pub fn read_manifest(&self) -> Result<BTreeMap<String, ManifestEntry>> {
+        match self {
+            ArchiveDir::Local(p) => read_manifest(p),
+            ArchiveDir::Remote(l) => Ok(l
+                .read_small(&l.child(MANIFEST))?
+                .map(|(b, _)| parse_manifest(&String::from_utf8_lossy(&b)))
+                .unwrap_or_default()),
+        }
+    }
+
+    /// True if this looks like an archive written by `convert`.
+    pub fn is_archive(&self) -> Result<bool> {
+        match self {
+            ArchiveDir::Local(p) => Ok(is_archive(p)),
+            ArchiveDir::Remote(l) => {
+                if l.read_small(&l.child(MANIFEST))?.is_some() {
+                    return Ok(true);
+                }
+                let store = Arc::clone(&l.store);
+                let prefix = l.path.clone();
+                let listed = crate::store::block_on(async move {
+                    store.list_with_delimiter(Some(&prefix)).await
+                })?
+                .map_err(|e| crate::store::remote_error(&l.dir_url(), &e))?;
+                Ok(listed
+                    .common_prefixes
+                    .iter()
+                    .any(|p| p.filename().is_some_and(|n| n.starts_with("cluster="))))
+            }
+        }
+    }
+}
+
 /// Options of `convert`.
 #[derive(Debug, Clone)]
 pub struct ConvertOptions {
-    pub out: PathBuf,
+    pub out: ArchiveDir,
     pub scan: ScanOptions,
     /// Convert inputs again even if the manifest says they are in the archive.
     pub force: bool,
@@ -79,9 +142,15 @@ pub struct ConvertOptions {
 }
 
 impl ConvertOptions {
+    /// Options for a local archive directory.
     pub fn new(out: impl Into<PathBuf>) -> Self {
+        Self::at(ArchiveDir::Local(out.into()))
+    }
+
+    /// Options for an archive anywhere.
+    pub fn at(out: ArchiveDir) -> Self {
         Self {
-            out: out.into(),
+            out,
             scan: ScanOptions::default(),
             force: false,
             row_group_rows: 128 * 1024,
@@ -107,8 +176,8 @@ pub struct ConvertSummary {
     pub files_written: u64,
     pub bytes_written: u64,
     pub seconds: f64,
-    /// Where this run's rejected lines were recorded, one file per input that had any.
-    pub reject_files: Vec<PathBuf>,
+    /// Where this run's rejected lines were recorded (paths or URLs), one per input that had any.
+    pub reject_files: Vec<String>,
 }
 
 /// One line of `DIR/_manifest/inputs.ndjson`.
@@ -139,19 +208,23 @@ fn out_err(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
 /// Reads the manifest: content hash → entry.
 pub fn read_manifest(dir: &Path) -> Result<BTreeMap<String, ManifestEntry>> {
     let path = dir.join(MANIFEST);
-    let mut out = BTreeMap::new();
     let text = match fs::read_to_string(&path) {
         Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(BTreeMap::new()),
         Err(source) => return Err(Error::Input { path, source }),
     };
+    Ok(parse_manifest(&text))
+}
+
+fn parse_manifest(text: &str) -> BTreeMap<String, ManifestEntry> {
+    let mut out = BTreeMap::new();
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
         // A torn last line (killed while appending) is ignored: that input is simply redone.
         if let Ok(e) = serde_json::from_str::<ManifestEntry>(line) {
             out.insert(e.hash.clone(), e);
         }
     }
-    Ok(out)
+    out
 }
 
 fn hash_reader(mut r: impl Read) -> std::io::Result<String> {
@@ -472,14 +545,27 @@ fn final_name(tmp_file: &Path, tmp: &Path, hash: &str) -> PathBuf {
 /// Converts `sources` into the archive at `opts.out`.
 pub fn convert(sources: &[Source], opts: &ConvertOptions) -> Result<ConvertSummary> {
     let start = Instant::now();
-    let out = &opts.out;
+    // Parts are written under a work folder and committed from there: renamed into a local
+    // archive, uploaded to a remote one (from a staging folder in the system's temp space).
+    let staging;
+    let (out, remote) = match &opts.out {
+        ArchiveDir::Local(p) => (p.clone(), None),
+        ArchiveDir::Remote(l) => {
+            staging = tempfile::Builder::new()
+                .prefix("audithound-staging-")
+                .tempdir()
+                .map_err(out_err(&std::env::temp_dir()))?;
+            (staging.path().to_path_buf(), Some(l))
+        }
+    };
+    let out = &out;
     fs::create_dir_all(out).map_err(out_err(out))?;
     let tmp_root = out.join("_tmp");
     // Leftovers of an interrupted run are never visible (they are not *.parquet); clear them.
     if tmp_root.exists() {
         fs::remove_dir_all(&tmp_root).map_err(out_err(&tmp_root))?;
     }
-    let mut manifest = read_manifest(out)?;
+    let mut manifest = opts.out.read_manifest()?;
     let props = writer_props(opts)?;
     let mut summary = ConvertSummary::default();
     let total: u64 = sources.iter().filter_map(Source::size).sum();
@@ -489,45 +575,58 @@ pub fn convert(sources: &[Source], opts: &ConvertOptions) -> Result<ConvertSumma
         let name = src.name();
         fs::create_dir_all(&tmp_root).map_err(out_err(&tmp_root))?;
         // Standard input is spooled to disk first so it can be hashed and deduplicated too.
-        let (path, _spool) = match src {
-            Source::File(p) | Source::Spooled(p) => (p.clone(), None),
-            Source::Stdin => {
-                let spool = tmp_root.join(format!("stdin-{}.spool", std::process::id()));
-                let mut f = File::create(&spool).map_err(out_err(&spool))?;
-                std::io::copy(&mut std::io::stdin().lock(), &mut f).map_err(out_err(&spool))?;
-                (spool.clone(), Some(spool))
+        let (file, size, mtime, _spool) = match src {
+            Source::Object(o) => (src.clone(), o.size, Some(o.mtime), None),
+            Source::File(_) | Source::Spooled(_) | Source::Stdin => {
+                let path = match src {
+                    Source::File(p) | Source::Spooled(p) => p.clone(),
+                    _ => {
+                        let spool = tmp_root.join(format!("stdin-{}.spool", std::process::id()));
+                        let mut f = File::create(&spool).map_err(out_err(&spool))?;
+                        std::io::copy(&mut std::io::stdin().lock(), &mut f)
+                            .map_err(out_err(&spool))?;
+                        spool
+                    }
+                };
+                let meta = fs::metadata(&path).map_err(|source| Error::Input {
+                    path: path.clone(),
+                    source,
+                })?;
+                let mtime = meta
+                    .modified()
+                    .ok()
+                    .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                    .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+                let spool = (src == &Source::Stdin).then(|| path.clone());
+                (Source::File(path), meta.len(), mtime, spool)
             }
         };
-        let file = Source::File(path.clone());
-        let meta = fs::metadata(&path).map_err(|source| Error::Input {
-            path: path.clone(),
-            source,
-        })?;
-        let size = meta.len();
-        let mtime = meta
-            .modified()
-            .ok()
-            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-            .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
         summary.inputs += 1;
         summary.input_bytes += size;
         // Deduplication is by content hash. A file that looks converted before (same name,
         // size and time) is hashed first, so a re-run skips it cheaply; any other file is
-        // hashed on a thread beside its conversion, and dropped at the end if the hash turns
-        // out to be known after all (the same content under another name).
+        // hashed as the scan reads it, and dropped at the end if the hash turns out to be
+        // known after all (the same content under another name). An object that looks
+        // converted before is skipped unread: objects are not changed in place, a new upload
+        // under the same key has a new modification time.
         let looks_seen = manifest
             .values()
             .any(|e| e.name == name && e.size == size && e.mtime == mtime);
-        let hash_of = |p: PathBuf| {
-            let f = File::open(&p).map_err(|source| Error::Input {
-                path: p.clone(),
+        if looks_seen && matches!(src, Source::Object(_)) && !opts.force {
+            summary.skipped_inputs.push(name);
+            progress.inc(size);
+            continue;
+        }
+        let hash_of = |s: &Source| {
+            let r = s.open_raw()?;
+            hash_reader(r).map_err(|source| Error::Input {
+                path: PathBuf::from(s.name()),
                 source,
-            })?;
-            hash_reader(f).map_err(|source| Error::Input { path: p, source })
+            })
         };
         let mut early_hash = None;
         if looks_seen || src == &Source::Stdin {
-            let h = hash_of(path.clone())?;
+            let h = hash_of(&file)?;
             if manifest.contains_key(&h) && !opts.force {
                 summary.skipped_inputs.push(name);
                 progress.inc(size);
@@ -593,7 +692,7 @@ pub fn convert(sources: &[Source], opts: &ConvertOptions) -> Result<ConvertSumma
         // early hash, else the whole file hashed now.
         let hash = match (early_hash, read_whole) {
             (Some(h), _) | (None, Some(h)) => h,
-            (None, None) => hash_of(path.clone())?,
+            (None, None) => hash_of(&file)?,
         };
         if manifest.contains_key(&hash) && !opts.force && !hashed_early {
             // Same content as an input converted before: keep nothing of this run.
@@ -603,43 +702,62 @@ pub fn convert(sources: &[Source], opts: &ConvertOptions) -> Result<ConvertSumma
             continue;
         }
         let written = pw.finish()?;
+        let rels: Vec<PathBuf> = written.iter().map(|t| final_name(t, &tmp, &hash)).collect();
         // With --force the input's earlier files go first (they may sit under another cluster
-        // or date, which renaming would not replace).
+        // or date, which writing the new ones would not replace).
         if let Some(old) = manifest.get(&hash) {
-            let new: Vec<PathBuf> = written.iter().map(|t| final_name(t, &tmp, &hash)).collect();
             for f in &old.files {
-                if !new.iter().any(|n| n == Path::new(f)) {
-                    let p = out.join(f);
-                    match fs::remove_file(&p) {
-                        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                            return Err(out_err(&p)(e));
+                if !rels.iter().any(|n| n == Path::new(f)) {
+                    match remote {
+                        None => {
+                            let p = out.join(f);
+                            match fs::remove_file(&p) {
+                                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                                    return Err(out_err(&p)(e));
+                                }
+                                _ => {}
+                            }
                         }
-                        _ => {}
+                        Some(l) => delete_object(l, f)?,
                     }
                 }
             }
         }
-        // Commit: rename each file into place, then the rejects, then the manifest line.
+        // Commit: each file into place, then the rejects, then the manifest line.
         let mut files = Vec::new();
-        for t in written {
-            let rel = final_name(&t, &tmp, &hash);
-            let dest = out.join(&rel);
-            if let Some(parent) = dest.parent() {
-                fs::create_dir_all(parent).map_err(out_err(parent))?;
+        for (t, rel) in written.iter().zip(&rels) {
+            let rel_s = rel_string(rel);
+            summary.bytes_written += fs::metadata(t).map_or(0, |m| m.len());
+            match remote {
+                None => {
+                    let dest = out.join(rel);
+                    if let Some(parent) = dest.parent() {
+                        fs::create_dir_all(parent).map_err(out_err(parent))?;
+                    }
+                    fs::rename(t, &dest).map_err(out_err(&dest))?;
+                }
+                Some(l) => upload(l, t, &rel_s)?,
             }
-            summary.bytes_written += fs::metadata(&t).map_or(0, |m| m.len());
-            fs::rename(&t, &dest).map_err(out_err(&dest))?;
-            files.push(rel.display().to_string());
+            files.push(rel_s);
             summary.files_written += 1;
         }
         if let Some(mut w) = rejects.take() {
             w.flush().map_err(out_err(&reject_tmp))?;
             drop(w);
-            let dir = out.join("_rejects");
-            fs::create_dir_all(&dir).map_err(out_err(&dir))?;
-            let dest = dir.join(format!("{}.ndjson", &hash[..16]));
-            fs::rename(&reject_tmp, &dest).map_err(out_err(&dest))?;
-            summary.reject_files.push(dest);
+            let rel = format!("_rejects/{}.ndjson", &hash[..16]);
+            match remote {
+                None => {
+                    let dir = out.join("_rejects");
+                    fs::create_dir_all(&dir).map_err(out_err(&dir))?;
+                    let dest = out.join(&rel);
+                    fs::rename(&reject_tmp, &dest).map_err(out_err(&dest))?;
+                    summary.reject_files.push(dest.display().to_string());
+                }
+                Some(l) => {
+                    upload(l, &reject_tmp, &rel)?;
+                    summary.reject_files.push(l.url_of(&l.child(&rel)));
+                }
+            }
         }
         let entry = ManifestEntry {
             hash: hash.clone(),
@@ -650,7 +768,11 @@ pub fn convert(sources: &[Source], opts: &ConvertOptions) -> Result<ConvertSumma
             rejected: stats.rejected,
             files,
         };
-        append_manifest(out, &entry)?;
+        match remote {
+            None => append_manifest(out, &entry)?,
+            Some(l) => append_remote_manifest(l, &entry)?,
+        }
+        let _ = fs::remove_dir_all(&tmp);
         manifest.insert(hash, entry);
         summary.scan.add(&stats);
     }
@@ -658,6 +780,109 @@ pub fn convert(sources: &[Source], opts: &ConvertOptions) -> Result<ConvertSumma
     let _ = fs::remove_dir_all(&tmp_root);
     summary.seconds = start.elapsed().as_secs_f64();
     Ok(summary)
+}
+
+/// A relative path with `/` separators, as the manifest and object keys hold it.
+fn rel_string(rel: &Path) -> String {
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Uploads a finished local file to `rel` under the remote archive. Large files go up as a
+/// multipart upload, which the store shows only once it is complete (and aborts on error), so
+/// a reader never sees half a part.
+fn upload(l: &Location, local: &Path, rel: &str) -> Result<()> {
+    use tokio::io::AsyncWriteExt;
+    let key = l.child(rel);
+    let url = l.url_of(&key);
+    let store = Arc::clone(&l.store);
+    let from = local.to_path_buf();
+    let k = key.clone();
+    let r = crate::store::block_on(async move {
+        let mut f = tokio::fs::File::open(&from)
+            .await
+            .map_err(|e| (true, e.to_string()))?;
+        let mut w = object_store::buffered::BufWriter::with_capacity(store, k, 16 << 20);
+        if let Err(e) = tokio::io::copy(&mut f, &mut w).await {
+            let _ = w.abort().await;
+            return Err((false, e.to_string()));
+        }
+        w.shutdown().await.map_err(|e| (false, e.to_string()))
+    })?;
+    match r {
+        Ok(()) => Ok(()),
+        Err((true, m)) => Err(Error::Output {
+            path: local.to_path_buf(),
+            source: std::io::Error::other(m),
+        }),
+        Err((false, m)) => Err(Error::Remote {
+            url,
+            message: crate::store::redact(&m),
+            hint: "the upload failed and was aborted; nothing partial is visible: run again".into(),
+        }),
+    }
+}
+
+fn delete_object(l: &Location, rel: &str) -> Result<()> {
+    let key = l.child(rel);
+    let store = Arc::clone(&l.store);
+    let k = key.clone();
+    match crate::store::block_on(
+        async move { object_store::ObjectStoreExt::delete(&store, &k).await },
+    )? {
+        Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+        Err(e) => Err(crate::store::remote_error(&l.url_of(&key), &e)),
+    }
+}
+
+/// Adds `entry` to a remote manifest: read it, append, and put it back only if nobody changed
+/// it meanwhile (If-Match on its ETag, or create-if-absent); on a conflict, read again.
+fn append_remote_manifest(l: &Location, entry: &ManifestEntry) -> Result<()> {
+    use object_store::{PutMode, UpdateVersion};
+    let key = l.child(MANIFEST);
+    let url = l.url_of(&key);
+    let mut line = serde_json::to_string(entry)?;
+    line.push('\n');
+    for attempt in 0..20u64 {
+        let (mut text, mode) = match l.read_small(&key)? {
+            Some((bytes, meta)) => (
+                bytes,
+                PutMode::Update(UpdateVersion {
+                    e_tag: meta.e_tag,
+                    version: meta.version,
+                }),
+            ),
+            None => (Vec::new(), PutMode::Create),
+        };
+        if !text.is_empty() && !text.ends_with(b"\n") {
+            text.push(b'\n');
+        }
+        text.extend_from_slice(line.as_bytes());
+        let store = Arc::clone(&l.store);
+        let k = key.clone();
+        let r = crate::store::block_on(async move {
+            store
+                .put_opts(&k, text.into(), object_store::PutOptions::from(mode))
+                .await
+        })?;
+        match r {
+            Ok(_) => return Ok(()),
+            Err(
+                object_store::Error::Precondition { .. }
+                | object_store::Error::AlreadyExists { .. },
+            ) => {
+                std::thread::sleep(std::time::Duration::from_millis(20 * (attempt + 1)));
+            }
+            Err(e) => return Err(crate::store::remote_error(&url, &e)),
+        }
+    }
+    Err(Error::Remote {
+        url,
+        message: "the manifest kept changing under us (20 tries)".into(),
+        hint: "another convert writes to this archive: run again when it is done".into(),
+    })
 }
 
 fn append_manifest(out: &Path, entry: &ManifestEntry) -> Result<()> {
@@ -747,7 +972,7 @@ mod tests {
             "the corrupt file records a read error"
         );
         assert!(first.scan.events < 120_000);
-        let manifest = read_manifest(&opts.out).unwrap_or_else(|e| panic!("{e}"));
+        let manifest = opts.out.read_manifest().unwrap_or_else(|e| panic!("{e}"));
         for p in [&plain, &corrupt] {
             let f = File::open(p).unwrap_or_else(|e| panic!("{e}"));
             let want = hash_reader(f).unwrap_or_else(|e| panic!("{e}"));
@@ -784,7 +1009,7 @@ mod tests {
         assert_eq!(summary.scan.events, 20_000);
         let mut rows = 0i64;
         let mut groups = 0usize;
-        for f in walkdir::WalkDir::new(&opts.out)
+        for f in walkdir::WalkDir::new(opts.out.display())
             .into_iter()
             .filter_map(std::result::Result::ok)
             .filter(|e| e.path().extension().is_some_and(|x| x == "parquet"))

@@ -7,3 +7,4 @@
 //! this one place.
 
 pub mod convert;
+pub mod listing;

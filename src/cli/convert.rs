@@ -1,12 +1,11 @@
 //! `audithound convert`: its flags, and the summary printed when it is done.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
 
 use clap::Args;
 
 use super::{ReadArgs, stderr_is_tty};
-use crate::archive::convert::{ConvertOptions, ConvertSummary, RowOrder, convert};
+use crate::archive::convert::{ArchiveDir, ConvertOptions, ConvertSummary, RowOrder, convert};
 use crate::error::Result;
 use crate::ingest::input::expand;
 
@@ -15,9 +14,10 @@ pub struct ConvertArgs {
     /// Files, directories (walked recursively), glob patterns, or - for stdin.
     #[arg(required = true)]
     pub inputs: Vec<String>,
-    /// The archive directory (created if missing; new inputs are added to it).
+    /// The archive: a directory (created if missing) or s3://, az://, gs:// prefix; new inputs
+    /// are added to it.
     #[arg(long, short = 'o')]
-    pub out: PathBuf,
+    pub out: String,
     /// Cluster name for every event (default: the name a wrapper carries, else `default`).
     #[arg(long)]
     pub cluster: Option<String>,
@@ -39,7 +39,7 @@ pub struct ConvertArgs {
 
 pub fn run(a: &ConvertArgs) -> Result<()> {
     let sources = expand(&a.inputs)?;
-    let mut o = ConvertOptions::new(&a.out);
+    let mut o = ConvertOptions::at(ArchiveDir::parse(&a.out)?);
     o.scan = a.read.scan_options(a.cluster.clone());
     o.force = a.force;
     o.row_group_rows = a.row_group_rows.max(1);
@@ -52,7 +52,7 @@ pub fn run(a: &ConvertArgs) -> Result<()> {
 }
 
 /// The final summary of `convert`, on stderr.
-pub fn print_convert_summary(s: &ConvertSummary, out: &Path) {
+pub fn print_convert_summary(s: &ConvertSummary, out: &str) {
     let mb = s.scan.bytes as f64 / 1e6;
     let secs = s.seconds.max(1e-9);
     let mut e = std::io::stderr().lock();
@@ -60,7 +60,7 @@ pub fn print_convert_summary(s: &ConvertSummary, out: &Path) {
         e,
         "converted {} input(s) into {}: {} events, {} lines rejected, {} file(s) written ({:.1} MB)",
         s.inputs - s.skipped_inputs.len() as u64,
-        out.display(),
+        out,
         s.scan.events,
         s.scan.rejected,
         s.files_written,
@@ -85,7 +85,7 @@ pub fn print_convert_summary(s: &ConvertSummary, out: &Path) {
     }
     if s.scan.rejected > 0 {
         for p in &s.reject_files {
-            let _ = writeln!(e, "  rejected lines recorded in {}", p.display());
+            let _ = writeln!(e, "  rejected lines recorded in {p}");
         }
     }
 }

@@ -29,6 +29,19 @@ pub mod rules;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// Object storage: the endpoint of an S3-compatible server (http://127.0.0.1:9000), an Azure
+    /// account URL (Azurite: http://127.0.0.1:10000/devstoreaccount1) or a GCS base URL.
+    /// Default: the provider's, or AWS_ENDPOINT_URL / AZURE_STORAGE_ENDPOINT.
+    #[arg(
+        long,
+        global = true,
+        value_name = "URL",
+        help_heading = "Object storage"
+    )]
+    pub endpoint: Option<String>,
+    /// Object storage: the S3 region (default: AWS_REGION, else us-east-1).
+    #[arg(long, global = true, help_heading = "Object storage")]
+    pub region: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -186,6 +199,10 @@ pub fn parse_size(s: &str) -> std::result::Result<usize, String> {
 
 /// Runs the command; returns the process exit code (errors are returned, and become 2 in main).
 pub fn run(cli: Cli) -> Result<i32> {
+    crate::store::configure(crate::store::StoreOptions {
+        endpoint: cli.endpoint.clone(),
+        region: cli.region.clone(),
+    });
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

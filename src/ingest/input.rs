@@ -1,20 +1,33 @@
-//! Finding inputs (files, directories, glob patterns, `-` for stdin) and opening them with the
-//! right decompressor, recognised from the first bytes (gzip `1f 8b`, zstd `28 b5 2f fd`), not the
-//! file name.
+//! Finding inputs (files, directories, glob patterns, `-` for stdin, and objects under an
+//! `s3://`, `az://` or `gs://` prefix) and opening them with the right decompressor, recognised
+//! from the first bytes (gzip `1f 8b`, zstd `28 b5 2f fd`), not the file name. Objects are
+//! streamed ([`crate::store::ObjectReader`]), never held whole in memory.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
+use crate::store::{Location, ObjectReader};
 
-/// One input: a file or standard input.
+/// One input: a file, standard input or an object in a bucket.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {
     Stdin,
     File(PathBuf),
     /// Standard input copied to a file, so it can be read more than once; named `-`.
     Spooled(PathBuf),
+    /// An object in object storage (its location's path is the object's key).
+    Object(ObjectSource),
+}
+
+/// An object found by listing a prefix: where it is, its size and last-modified time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectSource {
+    pub loc: Location,
+    pub size: u64,
+    /// Seconds since 1970.
+    pub mtime: i64,
 }
 
 /// How a source was compressed.
@@ -33,6 +46,7 @@ impl Source {
         match self {
             Source::Stdin | Source::Spooled(_) => "-".to_owned(),
             Source::File(p) => p.display().to_string(),
+            Source::Object(o) => o.loc.url_of(&o.loc.path),
         }
     }
 
@@ -41,6 +55,7 @@ impl Source {
         match self {
             Source::Stdin => None,
             Source::File(p) | Source::Spooled(p) => std::fs::metadata(p).ok().map(|m| m.len()),
+            Source::Object(o) => Some(o.size),
         }
     }
 
@@ -54,6 +69,11 @@ impl Source {
                     path: p.clone(),
                     source,
                 }),
+            Source::Object(o) => Ok(Box::new(ObjectReader::open(
+                std::sync::Arc::clone(&o.loc.store),
+                o.loc.path.clone(),
+                self.name(),
+            )?)),
         }
     }
 
@@ -125,12 +145,44 @@ fn walk_files(dir: &Path, out: &mut Vec<Source>) -> Result<()> {
     Ok(())
 }
 
+/// One object, or every object under a prefix (sorted by key, hidden names left out).
+fn expand_url(arg: &str, out: &mut Vec<Source>) -> Result<()> {
+    let loc = Location::parse(arg)?;
+    let object = |loc: Location, m: &object_store::ObjectMeta| {
+        Source::Object(ObjectSource {
+            loc,
+            size: m.size,
+            mtime: m.last_modified.timestamp(),
+        })
+    };
+    if !arg.ends_with('/')
+        && let Some(m) = loc.head()?
+    {
+        out.push(object(loc, &m));
+        return Ok(());
+    }
+    let found = loc.list()?;
+    if found.is_empty() {
+        return Err(Error::NoMatch(arg.to_owned()));
+    }
+    for m in &found {
+        let mut one = loc.clone();
+        one.path = m.location.clone();
+        out.push(object(one, m));
+    }
+    Ok(())
+}
+
 /// Expands the command line's inputs into sources, in the order given (directories sorted).
 pub fn expand(inputs: &[String]) -> Result<Vec<Source>> {
     let mut out = Vec::new();
     for arg in inputs {
         if arg == "-" {
             out.push(Source::Stdin);
+            continue;
+        }
+        if crate::store::is_url(arg) {
+            expand_url(arg, &mut out)?;
             continue;
         }
         let path = Path::new(arg);

@@ -29,6 +29,8 @@ use datafusion::prelude::{SessionConfig, SessionContext};
 use datafusion::scalar::ScalarValue;
 use futures::StreamExt;
 
+use crate::archive::convert::ArchiveDir;
+use crate::archive::listing::DayListing;
 use crate::error::{Error, Result};
 use crate::ingest::input::{Source, expand};
 use crate::ingest::scan::{Reject, ScanOptions, ScanStats, scan_source};
@@ -45,8 +47,8 @@ const BASE_TABLE: &str = "audit_all";
 /// Where the events come from.
 #[derive(Debug, Clone)]
 pub enum Data {
-    /// A directory written by `convert`.
-    Archive(PathBuf),
+    /// An archive written by `convert`: a directory, or a prefix in object storage.
+    Archive(ArchiveDir),
     /// Raw logs, parsed on the fly (with the spool file of standard input, if any, kept alive).
     Raw(Vec<Source>, Option<Arc<tempfile::TempPath>>),
 }
@@ -56,8 +58,13 @@ impl Data {
     pub fn from_paths(paths: &[String]) -> Result<Self> {
         if let [one] = paths {
             let p = Path::new(one);
-            if p.is_dir() && crate::archive::convert::is_archive(p) {
-                return Ok(Data::Archive(p.to_path_buf()));
+            if crate::store::is_url(one) {
+                let dir = ArchiveDir::parse(one)?;
+                if dir.is_archive()? {
+                    return Ok(Data::Archive(dir));
+                }
+            } else if p.is_dir() && crate::archive::convert::is_archive(p) {
+                return Ok(Data::Archive(ArchiveDir::Local(p.to_path_buf())));
             }
         }
         for p in paths {
@@ -304,6 +311,7 @@ impl Engine {
     pub async fn open(data: &Data, scope: &Scope, opts: &EngineOptions) -> Result<Self> {
         let runtime = RuntimeEnvBuilder::new()
             .with_memory_pool(Arc::new(FairSpillPool::new(opts.memory_limit)))
+            .with_object_store_registry(Arc::new(crate::store::Registry::default()))
             .build_arc()?;
         let mut config = SessionConfig::new()
             .with_target_partitions(opts.threads.max(1))
@@ -320,14 +328,32 @@ impl Engine {
         let mut spool = None;
         match data {
             Data::Archive(dir) => {
-                // Not ListingTableUrl::parse: it would read `[` or `*` in the path as a glob.
-                let abs = std::path::absolute(dir).map_err(|source| Error::Input {
-                    path: dir.clone(),
-                    source,
-                })?;
-                let url = url::Url::from_directory_path(&abs).map_err(|()| {
-                    Error::Usage(format!("cannot use {} as an archive path", abs.display()))
-                })?;
+                let url = match dir {
+                    ArchiveDir::Local(dir) => {
+                        // Not ListingTableUrl::parse: it would read `[` or `*` in the path as
+                        // a glob.
+                        let abs = std::path::absolute(dir).map_err(|source| Error::Input {
+                            path: dir.clone(),
+                            source,
+                        })?;
+                        url::Url::from_directory_path(&abs).map_err(|()| {
+                            Error::Usage(format!("cannot use {} as an archive path", abs.display()))
+                        })?
+                    }
+                    ArchiveDir::Remote(loc) => {
+                        // List only the days in scope (DataFusion would list the whole root).
+                        let days = DayListing {
+                            inner: Arc::clone(&loc.store),
+                            root: loc.path.clone(),
+                            from: scope.from.map(date_string),
+                            to: scope.to.map(|t| date_string(t - 1)),
+                        };
+                        ctx.register_object_store(&loc.root, Arc::new(days));
+                        url::Url::parse(&loc.dir_url()).map_err(|e| {
+                            Error::Usage(format!("cannot use {} as an archive: {e}", loc.dir_url()))
+                        })?
+                    }
+                };
                 let url = ListingTableUrl::try_new(url, None)?;
                 let listing = ListingOptions::new(Arc::new(ParquetFormat::default()))
                     .with_file_extension(".parquet")

@@ -206,7 +206,17 @@ impl Fx {
     }
 
     pub fn run_with_stdin(&self, args: &[&str], stdin: Option<&[u8]>) -> Run {
+        self.run_full(args, stdin, &[])
+    }
+
+    /// Runs with extra environment variables (credentials of a local object store).
+    pub fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        self.run_full(args, None, env)
+    }
+
+    pub fn run_full(&self, args: &[&str], stdin: Option<&[u8]>, env: &[(&str, &str)]) -> Run {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_audithound"));
+        cmd.envs(env.iter().copied());
         cmd.args(args)
             .current_dir(self.dir.path())
             .env_remove("RUST_LOG")

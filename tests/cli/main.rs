@@ -16,6 +16,7 @@ mod demo;
 mod generate;
 mod hunt;
 mod prefilter;
+mod remote;
 mod report;
 mod rules;
 mod sql;
