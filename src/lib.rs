@@ -13,6 +13,7 @@
 
 pub mod archive;
 pub mod cli;
+pub mod cluster;
 pub mod error;
 pub mod ingest;
 pub mod progress;

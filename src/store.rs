@@ -510,6 +510,13 @@ impl Read for ObjectReader {
     }
 }
 
+/// The process's one [`Registry`], shared by every session (and Ballista's per-task runtimes),
+/// so buckets are opened once.
+pub fn registry() -> Arc<Registry> {
+    static R: LazyLock<Arc<Registry>> = LazyLock::new(|| Arc::new(Registry::default()));
+    Arc::clone(&R)
+}
+
 /// DataFusion's store registry plus object storage: any `s3://`, `az://` or `gs://` bucket a
 /// plan names is opened on first use (with the same credentials and flags), so local sessions,
 /// Ballista schedulers and executors all read the same buckets.

@@ -22,6 +22,7 @@ pub mod generate;
 pub mod hunt;
 pub mod report;
 pub mod rules;
+pub mod serve;
 
 /// Hunt through Kubernetes audit-log archives.
 #[derive(Debug, Parser)]
@@ -64,6 +65,9 @@ pub enum Command {
     Bench(bench::BenchArgs),
     /// Convert the shipped sample in data/, hunt it, and show what to run next.
     Demo(demo::DemoArgs),
+    /// Run a Ballista scheduler or executor, for hunts with --scheduler on a cluster.
+    #[command(subcommand)]
+    Serve(serve::ServeCommand),
 }
 
 /// Options shared by commands that read inputs.
@@ -120,6 +124,10 @@ pub struct QueryArgs {
     /// Raw input: write every rejected line here (NDJSON: file, line, reason, excerpt).
     #[arg(long, value_name = "FILE", help_heading = "Input")]
     pub rejects: Option<PathBuf>,
+    /// Run the queries on a Ballista cluster: its scheduler's address, df://HOST:PORT (archives
+    /// only; see `audithound serve`).
+    #[arg(long, value_name = "URL", help_heading = "Resources")]
+    pub scheduler: Option<String>,
     #[command(flatten)]
     pub read: ReadArgs,
 }
@@ -136,6 +144,7 @@ impl QueryArgs {
             memory_limit: self.memory_limit,
             rejects_file: self.rejects.clone(),
             scan: self.read.scan_options(None),
+            scheduler: self.scheduler.clone(),
         }
     }
 }
@@ -218,6 +227,7 @@ pub fn run(cli: Cli) -> Result<i32> {
             Command::Generate(a) => generate::run(&a).map(|()| 0),
             Command::Bench(a) => bench::run(&a).map(|()| 0),
             Command::Demo(a) => demo::run(&a).await.map(|()| 0),
+            Command::Serve(c) => serve::run(c).await.map(|()| 0),
         }
     })
 }

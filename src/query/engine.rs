@@ -40,6 +40,9 @@ use crate::schema::{event_schema, file_schema};
 /// Default memory limit of the query engine: 512 MiB, beyond which sorts and aggregations spill.
 pub const DEFAULT_MEMORY_LIMIT: usize = 512 << 20;
 
+/// Target partitions of a query run on a Ballista cluster.
+pub const CLUSTER_PARTITIONS: usize = 16;
+
 /// The name queries use for the events.
 pub const TABLE: &str = "audit";
 const BASE_TABLE: &str = "audit_all";
@@ -284,6 +287,8 @@ pub struct EngineOptions {
     pub scan: ScanOptions,
     /// Where to write every rejected line of raw input (NDJSON), if anywhere.
     pub rejects_file: Option<PathBuf>,
+    /// Run on this Ballista scheduler (`df://host:port`) instead of in this process.
+    pub scheduler: Option<String>,
 }
 
 impl Default for EngineOptions {
@@ -293,6 +298,7 @@ impl Default for EngineOptions {
             threads: std::thread::available_parallelism().map_or(2, std::num::NonZero::get),
             scan: ScanOptions::default(),
             rejects_file: None,
+            scheduler: None,
         }
     }
 }
@@ -309,12 +315,23 @@ pub struct Engine {
 impl Engine {
     /// Builds the session and registers `data` as `audit`, limited to `scope`.
     pub async fn open(data: &Data, scope: &Scope, opts: &EngineOptions) -> Result<Self> {
+        if opts.scheduler.is_some() && matches!(data, Data::Raw(..)) {
+            return Err(Error::Usage(crate::cluster::RAW_NOT_DISTRIBUTABLE.into()));
+        }
         let runtime = RuntimeEnvBuilder::new()
             .with_memory_pool(Arc::new(FairSpillPool::new(opts.memory_limit)))
+            // Its own registry: the day-limited listing registered below is this session's.
             .with_object_store_registry(Arc::new(crate::store::Registry::default()))
             .build_arc()?;
+        // On a cluster, plans are cut into this many partitions across all executors
+        // (Ballista's own default); here, one per thread.
+        let partitions = if opts.scheduler.is_some() {
+            CLUSTER_PARTITIONS
+        } else {
+            opts.threads.max(1)
+        };
         let mut config = SessionConfig::new()
-            .with_target_partitions(opts.threads.max(1))
+            .with_target_partitions(partitions)
             .with_information_schema(true);
         let o = config.options_mut();
         o.execution.parquet.pushdown_filters = true;
@@ -324,6 +341,12 @@ impl Engine {
         // after a comma; PostgreSQL's does not, and parses everything our rules use.
         o.sql_parser.dialect = datafusion::config::Dialect::PostgreSQL;
         let ctx = SessionContext::new_with_config_rt(config, runtime);
+        // On a cluster: the same session, planned by Ballista. Tables are registered after
+        // this step, which rebuilds the default catalog.
+        let ctx = match &opts.scheduler {
+            None => ctx,
+            Some(url) => crate::cluster::remote_context(url, ctx.state()).await?,
+        };
         let mut raw = None;
         let mut spool = None;
         match data {

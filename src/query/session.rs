@@ -32,6 +32,8 @@ pub struct QueryOptions {
     pub rejects_file: Option<PathBuf>,
     /// How raw input is read; `scan.strict` also makes a broken rule fatal.
     pub scan: ScanOptions,
+    /// A Ballista scheduler (`df://host:port`) to run the queries on, instead of this process.
+    pub scheduler: Option<String>,
 }
 
 impl QueryOptions {
@@ -46,6 +48,7 @@ impl QueryOptions {
             memory_limit: DEFAULT_MEMORY_LIMIT,
             rejects_file: None,
             scan: ScanOptions::default(),
+            scheduler: None,
         }
     }
 
@@ -105,6 +108,7 @@ pub async fn prepare(q: &QueryOptions, only: &[String], prefilter: bool) -> Resu
         threads: scan.threads.max(1),
         scan,
         rejects_file: q.rejects_file.clone(),
+        scheduler: q.scheduler.clone(),
     };
     let engine = Engine::open(&data, &scope, &eo).await?;
     let rules = rules::check_plans(&engine.ctx, rules, &mut problems, strict).await?;

@@ -83,6 +83,7 @@ pub async fn run(a: &ReportOptions) -> Result<()> {
         opts: EngineOptions {
             memory_limit: a.query.memory_limit,
             scan: a.query.scan.clone(),
+            scheduler: a.query.scheduler.clone(),
             ..EngineOptions::default()
         },
         clusters: a.query.clusters.clone(),

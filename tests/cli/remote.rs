@@ -467,3 +467,145 @@ fn a_killed_remote_convert_leaves_no_partial_object_and_reruns_complete() -> Tes
     assert_eq!(got, want);
     Ok(())
 }
+
+/// Child processes killed when the test ends, pass or fail.
+struct Children(Vec<std::process::Child>);
+
+impl Drop for Children {
+    fn drop(&mut self) {
+        for c in &mut self.0 {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map_or(0, |a| a.port())
+}
+
+/// The scheduler's `/readyz` body (`ready: 2 executors registered`), if it answers.
+fn readyz(port: u16) -> Option<String> {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    s.set_read_timeout(Some(std::time::Duration::from_secs(2)))
+        .ok()?;
+    write!(
+        s,
+        "GET /readyz HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut body = String::new();
+    s.read_to_string(&mut body).ok()?;
+    Some(body)
+}
+
+/// `serve scheduler` and two `serve executor` processes on loopback ports; hunt, stats and sql
+/// with `--scheduler` on an archive in the local S3 server give exactly the local results, and
+/// raw logs are refused with what to do instead.
+#[test]
+fn a_loopback_ballista_cluster_gives_the_local_results() {
+    let Some(srv) = server("AUDITHOUND_TEST_S3") else {
+        return;
+    };
+    let fx = Fx::new();
+    let mix = fx.mix();
+    let base = unique("ballista");
+    let lake = srv.url(&format!("{base}/lake/"));
+    fx.convert(&[mix], "local", &[]);
+    srv.run(&fx, &["convert", mix, "--out", &lake]).ok();
+
+    let bin = env!("CARGO_BIN_EXE_audithound");
+    let spawn = |args: Vec<String>| {
+        let mut cmd = std::process::Command::new(bin);
+        cmd.args(&args)
+            .args(["--endpoint", &srv.endpoint])
+            .current_dir(fx.path(""))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        for (k, v) in &srv.env {
+            cmd.env(k, v);
+        }
+        cmd.spawn()
+            .unwrap_or_else(|e| panic!("cannot start {args:?}: {e}"))
+    };
+    let port = free_port();
+    let mut kids = Children(vec![spawn(vec![
+        "serve".into(),
+        "scheduler".into(),
+        "--bind".into(),
+        format!("127.0.0.1:{port}"),
+    ])]);
+    for _ in 0..2 {
+        kids.0.push(spawn(vec![
+            "serve".into(),
+            "executor".into(),
+            "--scheduler".into(),
+            format!("127.0.0.1:{port}"),
+            "--bind".into(),
+            format!("127.0.0.1:{}", free_port()),
+            "--grpc-port".into(),
+            free_port().to_string(),
+            "--concurrency".into(),
+            "2".into(),
+        ]));
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_mins(1);
+    while !readyz(port).is_some_and(|b| b.contains("ready: 2 executors")) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the cluster did not come up: {:?}",
+            readyz(port)
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let sched = format!("df://127.0.0.1:{port}");
+    for args in [
+        vec!["hunt", "--format", "ndjson"],
+        vec!["stats", "--format", "ndjson"],
+        vec!["stats", "--by", "user_agent", "--format", "ndjson"],
+        vec![
+            "sql",
+            "-e",
+            "SELECT cluster, verb, count(*) AS n FROM audit GROUP BY 1, 2 ORDER BY 1, 2",
+            "--format",
+            "ndjson",
+        ],
+    ] {
+        let mut local = args.clone();
+        local.insert(1, "local");
+        let mut remote = args.clone();
+        remote.insert(1, &lake);
+        remote.extend_from_slice(&["--scheduler", &sched]);
+        let want = without_sources(fx.run(&local).ok().rows());
+        let got = without_sources(srv.run(&fx, &remote).ok().rows());
+        assert!(!want.is_empty(), "{args:?}: no rows");
+        assert_eq!(
+            got, want,
+            "{args:?} on the cluster differs from the local run"
+        );
+    }
+    let r = srv
+        .run(&fx, &["hunt", mix, "--scheduler", &sched])
+        .expect_code(2);
+    assert!(r.stderr.contains("cannot be distributed"), "{}", r.stderr);
+    assert!(r.stderr.contains("audithound convert"), "{}", r.stderr);
+    let r = srv
+        .run(
+            &fx,
+            &[
+                "hunt",
+                &lake,
+                "--scheduler",
+                &format!("df://127.0.0.1:{}", free_port()),
+            ],
+        )
+        .expect_code(2);
+    assert!(
+        r.stderr.contains("cannot reach the Ballista scheduler"),
+        "{}",
+        r.stderr
+    );
+}
