@@ -5,7 +5,9 @@
 //! thousands of list requests for a one-day hunt. [`DayListing`] wraps the bucket's store: a
 //! listing of the archive's root (or of one `cluster=` folder) becomes a delimiter listing of the
 //! `cluster=` folders, then of their `date=` folders, and only the `date=` folders inside the
-//! range are listed for files. Everything else goes to the inner store unchanged.
+//! range are listed for files (or, when the range holds most of a cluster's days and more than a
+//! month, the cluster's folder at once: fewer requests). Everything else goes to the inner store
+//! unchanged.
 
 use std::fmt;
 use std::ops::Range;
@@ -19,6 +21,9 @@ use object_store::{
     CopyOptions, GetOptions, GetResult, ListResult, MultipartUpload, ObjectMeta, ObjectStore,
     PutMultipartOptions, PutOptions, PutPayload, PutResult, RenameOptions,
 };
+
+/// Above this many days in scope (and half a cluster's days), a cluster is listed flat.
+const FLAT_ABOVE_DAYS: usize = 31;
 
 /// A store whose listings under `root` skip the `date=` folders outside `[from, to]`.
 #[derive(Debug)]
@@ -131,10 +136,18 @@ impl ObjectStore for DayListing {
             };
             let mut days = Vec::new();
             for c in clusters {
-                for d in folders(inner.as_ref(), &c).await? {
-                    if d.filename().is_some_and(|n| this.wanted_day(n)) {
-                        days.push(d);
-                    }
+                let all = folders(inner.as_ref(), &c).await?;
+                let wanted: Vec<Path> = all
+                    .iter()
+                    .filter(|d| d.filename().is_some_and(|n| this.wanted_day(n)))
+                    .cloned()
+                    .collect();
+                // Many days wanted: one flat listing of the cluster (1,000 keys a request)
+                // costs fewer requests than one per day; DataFusion drops the other days.
+                if wanted.len() > FLAT_ABOVE_DAYS && wanted.len() * 2 > all.len() {
+                    days.push(c);
+                } else {
+                    days.extend(wanted);
                 }
             }
             Ok::<_, object_store::Error>((inner, days))
