@@ -78,6 +78,8 @@ pub fn is_url(s: &str) -> bool {
 pub struct Location {
     /// `scheme://bucket`, the key DataFusion's store registry uses.
     pub root: Url,
+    /// The bucket's store for requests made on [`io_runtime`] ([`block_on`], [`ObjectReader`]);
+    /// DataFusion gets [`store_for`]'s instead.
     pub store: Arc<dyn ObjectStore>,
     pub path: ObjPath,
 }
@@ -113,7 +115,7 @@ impl Location {
             .map_err(|e| Error::Usage(format!("cannot use {s:?}: {e}")))?;
         let path = ObjPath::from_url_path(url.path())
             .map_err(|e| Error::Usage(format!("cannot use the key in {s:?}: {e}")))?;
-        let store = store_for(&root)?;
+        let store = io_store_for(&root)?;
         Ok(Self { root, store, path })
     }
 
@@ -242,25 +244,64 @@ fn retry() -> RetryConfig {
     }
 }
 
-static STORES: LazyLock<Mutex<HashMap<String, Arc<dyn ObjectStore>>>> =
-    LazyLock::new(|| Mutex::new(HashMap::new()));
+/// Open stores by (bucket URL, spawned connector).
+type StoreCache = Mutex<HashMap<(String, bool), Arc<dyn ObjectStore>>>;
 
-/// The store of `scheme://bucket`, built once per process.
+static STORES: LazyLock<StoreCache> = LazyLock::new(|| Mutex::new(HashMap::new()));
+
+/// The store of `scheme://bucket` for DataFusion, built once per process: every request it
+/// makes is spawned on [`io_runtime`], so it works from any runtime. (Its response bodies are
+/// forwarded through an unbounded channel: fine for the page-sized range reads of a query, not
+/// for streaming a whole object, which is what [`io_store_for`]'s store does.)
 pub fn store_for(root: &Url) -> Result<Arc<dyn ObjectStore>> {
-    let key = root.as_str().trim_end_matches('/').to_owned();
+    cached(root, true)
+}
+
+/// The store of `scheme://bucket` for our own requests, which always run on [`io_runtime`]
+/// ([`block_on`], [`ObjectReader`]): bodies are read only as fast as they are consumed, so an
+/// object streamed into the parser is never buffered whole.
+pub fn io_store_for(root: &Url) -> Result<Arc<dyn ObjectStore>> {
+    cached(root, false)
+}
+
+fn cached(root: &Url, spawned: bool) -> Result<Arc<dyn ObjectStore>> {
+    let key = (root.as_str().trim_end_matches('/').to_owned(), spawned);
     if let Some(s) = STORES.lock().ok().and_then(|m| m.get(&key).cloned()) {
         return Ok(s);
     }
-    let s = build(&key)?;
+    let s = build(&key.0, spawned)?;
     if let Ok(mut m) = STORES.lock() {
         m.insert(key, Arc::clone(&s));
     }
     Ok(s)
 }
 
-fn build(url: &str) -> Result<Arc<dyn ObjectStore>> {
+/// Spawns requests on the IO runtime, or leaves them where they are made.
+#[derive(Debug)]
+enum Connector {
+    Spawned(SpawnedReqwestConnector),
+    Direct,
+}
+
+impl object_store::client::HttpConnector for Connector {
+    fn connect(
+        &self,
+        options: &object_store::ClientOptions,
+    ) -> object_store::Result<object_store::client::HttpClient> {
+        match self {
+            Connector::Spawned(c) => c.connect(options),
+            Connector::Direct => object_store::client::ReqwestConnector::default().connect(options),
+        }
+    }
+}
+
+fn build(url: &str, spawned: bool) -> Result<Arc<dyn ObjectStore>> {
     let o = options();
-    let connector = SpawnedReqwestConnector::new(io_runtime()?.handle().clone());
+    let connector = if spawned {
+        Connector::Spawned(SpawnedReqwestConnector::new(io_runtime()?.handle().clone()))
+    } else {
+        Connector::Direct
+    };
     let http = o
         .endpoint
         .as_deref()

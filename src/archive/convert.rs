@@ -560,6 +560,9 @@ pub fn convert(sources: &[Source], opts: &ConvertOptions) -> Result<ConvertSumma
     };
     let out = &out;
     fs::create_dir_all(out).map_err(out_err(out))?;
+    // One writer at a time: another convert into this directory holds `_lock` (an advisory
+    // lock the OS releases when that process ends, even killed), and its `_tmp/` is its own.
+    let _lock = lock_archive(out)?;
     let tmp_root = out.join("_tmp");
     // Leftovers of an interrupted run are never visible (they are not *.parquet); clear them.
     if tmp_root.exists() {
@@ -782,6 +785,33 @@ pub fn convert(sources: &[Source], opts: &ConvertOptions) -> Result<ConvertSumma
     Ok(summary)
 }
 
+/// Takes the archive's writer lock, or says who holds it and what to do.
+fn lock_archive(out: &Path) -> Result<File> {
+    let path = out.join(LOCK);
+    let f = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(out_err(&path))?;
+    match f.try_lock() {
+        Ok(()) => Ok(f),
+        Err(fs::TryLockError::WouldBlock) => Err(Error::Usage(format!(
+            "another convert is writing to {} (it holds {}): wait for it to finish, then run \
+             again; inputs it has added will be skipped",
+            out.display(),
+            path.display()
+        ))),
+        Err(fs::TryLockError::Error(e)) => Err(out_err(&path)(e)),
+    }
+}
+
+/// Part size of uploads; a file larger than this goes up as a multipart upload.
+const UPLOAD_PART: usize = 8 << 20;
+
+/// The writer lock of a local archive.
+const LOCK: &str = "_lock";
+
 /// A relative path with `/` separators, as the manifest and object keys hold it.
 fn rel_string(rel: &Path) -> String {
     rel.components()
@@ -804,7 +834,9 @@ fn upload(l: &Location, local: &Path, rel: &str) -> Result<()> {
         let mut f = tokio::fs::File::open(&from)
             .await
             .map_err(|e| (true, e.to_string()))?;
-        let mut w = object_store::buffered::BufWriter::with_capacity(store, k, 16 << 20);
+        // 8 MiB parts, two in flight: the upload adds about 16 MiB to convert's memory.
+        let mut w = object_store::buffered::BufWriter::with_capacity(store, k, UPLOAD_PART)
+            .with_max_concurrency(2);
         if let Err(e) = tokio::io::copy(&mut f, &mut w).await {
             let _ = w.abort().await;
             return Err((false, e.to_string()));

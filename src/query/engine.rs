@@ -366,7 +366,7 @@ impl Engine {
                     ArchiveDir::Remote(loc) => {
                         // List only the days in scope (DataFusion would list the whole root).
                         let days = DayListing {
-                            inner: Arc::clone(&loc.store),
+                            inner: crate::store::store_for(&loc.root)?,
                             root: loc.path.clone(),
                             from: scope.from.map(date_string),
                             to: scope.to.map(|t| date_string(t - 1)),

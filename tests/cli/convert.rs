@@ -634,3 +634,34 @@ fn real_public_data_converts_cleanly_and_raises_no_alert() -> TestResult {
     assert_eq!(stats.stdout.lines().count(), 1, "{}", stats.stdout);
     Ok(())
 }
+
+/// A second convert into an archive that another is writing refuses, naming the lock, and leaves
+/// the other's temporary files alone; once the lock is released it runs.
+#[test]
+fn a_second_writer_refuses_instead_of_clearing_the_firsts_files() -> TestResult {
+    let fx = Fx::new();
+    fx.copy("denials.jsonl", "denials.jsonl");
+    fx.convert(&["denials.jsonl"], "arch", &[]);
+    // Stand in for a running convert: hold the lock and own a file under _tmp/.
+    let lock = std::fs::OpenOptions::new()
+        .write(true)
+        .open(fx.path("arch/_lock"))?;
+    lock.lock()?;
+    let theirs = fx.write("arch/_tmp/input-1/part.parquet.tmp", b"in progress");
+    fx.copy("bad.log", "bad.log");
+    let r = fx
+        .run(&["convert", "bad.log", "--out", "arch"])
+        .expect_code(2);
+    assert!(
+        r.stderr.contains("another convert is writing to arch"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("_lock"), "{}", r.stderr);
+    assert_eq!(std::fs::read(&theirs)?, b"in progress");
+    lock.unlock()?;
+    drop(lock);
+    let r = fx.convert(&["bad.log"], "arch", &[]);
+    assert!(r.stderr.contains("converted 1 input(s)"), "{}", r.stderr);
+    Ok(())
+}
