@@ -618,15 +618,8 @@ mod tests {
     }
 
     #[test]
-    fn gcs_urls_need_credentials_and_say_which() {
-        // No emulator for GCS: building a store without credentials fails with a hint.
-        let e = Location::parse("gs://bucket/prefix/")
-            .err()
-            .map(|e| e.to_string());
-        if let Some(e) = e {
-            assert!(e.contains("gs://bucket"), "{e}");
-            assert!(e.contains("GOOGLE_APPLICATION_CREDENTIALS"), "{e}");
-        }
+    fn locations_name_their_keys_and_directories() {
+        // (GCS credential errors are tested end to end in tests/cli/remote.rs.)
         let loc = Location::parse("s3://lake/audit/2026").unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(loc.dir_url(), "s3://lake/audit/2026/");
         assert_eq!(

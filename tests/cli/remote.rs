@@ -2,7 +2,7 @@
 //! started by `.ci/run` through `tests/servers.py`, which exports their addresses as
 //! `AUDITHOUND_TEST_S3` and `AUDITHOUND_TEST_AZURE`. Without them these tests say so and pass,
 //! except under `AUDITHOUND_REQUIRE_SERVERS=1` (set by `.ci/run`), where a missing server fails.
-//! GCS has no local emulator: its URLs and credential errors are covered in `src/store.rs`.
+//! GCS has no local emulator: its credential errors are checked without a server (last test).
 //!
 //! Every test works under its own prefix of the one bucket/container, so tests run in parallel.
 //! Raw inputs are uploaded with `object_store` itself, the same crate audithound uses.
@@ -608,4 +608,35 @@ fn a_loopback_ballista_cluster_gives_the_local_results() {
         "{}",
         r.stderr
     );
+}
+
+/// GCS has no local emulator: what can be checked without one is that a bad credential file is
+/// named, with the variable to fix and the URL, before any request is made.
+#[test]
+fn gcs_credential_errors_name_the_url_and_the_variable() {
+    let fx = Fx::new();
+    let missing = fx.path("no-such-key.json");
+    let bad = fx.write(
+        "bad-key.json",
+        br#"{"type":"service_account","client_email":"a@b"}"#,
+    );
+    for (key, says) in [
+        (missing, "Unable to open service account file"),
+        (bad, "Unable to decode service account file"),
+    ] {
+        let key = key.to_string_lossy().into_owned();
+        let r = fx
+            .run_env(
+                &["hunt", "gs://audithound-nowhere/lake/"],
+                &[("GOOGLE_APPLICATION_CREDENTIALS", key.as_str())],
+            )
+            .expect_code(2);
+        assert!(r.stderr.contains("gs://audithound-nowhere"), "{}", r.stderr);
+        assert!(r.stderr.contains(says), "{}", r.stderr);
+        assert!(
+            r.stderr.contains("set GOOGLE_APPLICATION_CREDENTIALS"),
+            "{}",
+            r.stderr
+        );
+    }
 }
