@@ -111,8 +111,7 @@ impl Location {
                 "{s:?} names no bucket or container (write scheme://bucket/prefix)"
             )));
         }
-        let root = Url::parse(&format!("{}://{bucket}", url.scheme()))
-            .map_err(|e| Error::Usage(format!("cannot use {s:?}: {e}")))?;
+        let root = root_of(&url).map_err(|e| Error::Usage(format!("cannot use {s:?}: {e}")))?;
         let path = ObjPath::from_url_path(url.path())
             .map_err(|e| Error::Usage(format!("cannot use the key in {s:?}: {e}")))?;
         let store = io_store_for(&root)?;
@@ -203,6 +202,12 @@ impl Location {
             Err(e) => Err(remote_error(&self.url_of(key), &e)),
         }
     }
+}
+
+/// `scheme://[container@]host[:port]`: the part of a URL that names its bucket (Azure's
+/// `abfss://container@account.dfs.core.windows.net/...` keeps the container).
+fn root_of(url: &Url) -> std::result::Result<Url, url::ParseError> {
+    Url::parse(&url[..url::Position::BeforePath])
 }
 
 /// The runtime every object-storage request runs on (two threads: requests wait on the
@@ -583,12 +588,7 @@ impl ObjectStoreRegistry for Registry {
         match self.inner.get_store(url) {
             Ok(s) => Ok(s),
             Err(e) if is_url(url.as_str()) => {
-                let root = Url::parse(&format!(
-                    "{}://{}",
-                    url.scheme(),
-                    url.host_str().unwrap_or_default()
-                ))
-                .map_err(|_| e)?;
+                let root = root_of(url).map_err(|_| e)?;
                 let s = store_for(&root)
                     .map_err(|e| datafusion::error::DataFusionError::External(Box::new(e)))?;
                 self.inner.register_store(&root, Arc::clone(&s));
@@ -627,6 +627,15 @@ mod tests {
             "s3://lake/audit/2026/cluster=a/date=b"
         );
         assert!(Location::parse("s3:///nobucket").is_err());
+        let u = |s: &str| Url::parse(s).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            root_of(&u("abfss://logs@acct.dfs.core.windows.net/lake/x")).map(String::from),
+            Ok("abfss://logs@acct.dfs.core.windows.net".to_owned())
+        );
+        assert_eq!(
+            root_of(&u("s3://lake/audit/")).map(String::from),
+            Ok("s3://lake".to_owned())
+        );
     }
 
     #[test]
