@@ -610,13 +610,11 @@ mod tests {
         Ok(())
     }
 
-    /// An in-process cluster (`standalone_with_state`) answers a grouped query over Parquet
-    /// exactly as a plain local session does.
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn a_standalone_cluster_matches_a_local_session() -> Result<()> {
+    /// A temporary directory holding `t.parquet`, the rows of `query`.
+    async fn parquet_dir(query: &str) -> Result<tempfile::TempDir> {
         let dir = tempfile::tempdir()?;
         SessionContext::new()
-            .sql("SELECT v % 7 AS k, v AS n FROM generate_series(1, 5000) AS t(v)")
+            .sql(query)
             .await?
             .write_parquet(
                 &dir.path().join("t.parquet").to_string_lossy(),
@@ -624,6 +622,15 @@ mod tests {
                 None,
             )
             .await?;
+        Ok(dir)
+    }
+
+    /// An in-process cluster (`standalone_with_state`) answers a grouped query over Parquet
+    /// exactly as a plain local session does.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_standalone_cluster_matches_a_local_session() -> Result<()> {
+        let dir =
+            parquet_dir("SELECT v % 7 AS k, v AS n FROM generate_series(1, 5000) AS t(v)").await?;
         let path = format!("{}/", dir.path().display());
         let q = "SELECT k, count(*) AS c, sum(n) AS s FROM t GROUP BY k ORDER BY k";
         let local = SessionContext::new();
@@ -660,16 +667,8 @@ mod tests {
     /// own, and a client running SQL over a Parquet file through them.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_local_cluster_runs_sql() -> Result<()> {
-        let dir = tempfile::tempdir()?;
-        SessionContext::new()
-            .sql("SELECT * FROM (VALUES (1, 'a'), (2, 'b'), (3, 'a')) AS t(n, k)")
-            .await?
-            .write_parquet(
-                &dir.path().join("t.parquet").to_string_lossy(),
-                DataFrameWriteOptions::new(),
-                None,
-            )
-            .await?;
+        let dir =
+            parquet_dir("SELECT * FROM (VALUES (1, 'a'), (2, 'b'), (3, 'a')) AS t(n, k)").await?;
 
         let (port, flight, grpc) = (free_port()?, free_port()?, free_port()?);
         let setup: RuntimeSetup =

@@ -155,12 +155,7 @@ impl Location {
         let store = Arc::clone(&self.store);
         let prefix = self.path.clone();
         let mut found = block_on(async move {
-            store
-                .list(Some(&prefix))
-                .collect::<Vec<_>>()
-                .await
-                .into_iter()
-                .collect::<object_store::Result<Vec<_>>>()
+            futures::TryStreamExt::try_collect::<Vec<_>>(store.list(Some(&prefix))).await
         })?
         .map_err(|e| remote_error(&self.dir_url(), &e))?;
         found.retain(|m| {
@@ -172,17 +167,22 @@ impl Location {
         Ok(found)
     }
 
-    /// The object at exactly this key, if there is one.
+    /// The object at exactly this location's key, if there is one.
     pub fn head(&self) -> Result<Option<ObjectMeta>> {
-        if self.path.as_ref().is_empty() {
+        self.head_of(&self.path)
+    }
+
+    /// The object at `key` in this bucket, if there is one.
+    pub fn head_of(&self, key: &ObjPath) -> Result<Option<ObjectMeta>> {
+        if key.as_ref().is_empty() {
             return Ok(None);
         }
         let store = Arc::clone(&self.store);
-        let key = self.path.clone();
-        match block_on(async move { store.head(&key).await })? {
+        let k = key.clone();
+        match block_on(async move { store.head(&k).await })? {
             Ok(m) => Ok(Some(m)),
             Err(object_store::Error::NotFound { .. }) => Ok(None),
-            Err(e) => Err(remote_error(&self.url_of(&self.path), &e)),
+            Err(e) => Err(remote_error(&self.url_of(key), &e)),
         }
     }
 
@@ -458,28 +458,27 @@ pub fn redact(msg: &str) -> String {
     }
     // A URL's query string may carry a SAS token or a presigned signature: drop it.
     let mut cleaned = String::with_capacity(out.len());
-    let mut in_url = false;
-    let mut in_query = false;
-    let bytes: Vec<char> = out.chars().collect();
-    for (i, &c) in bytes.iter().enumerate() {
-        if !in_url {
-            let rest: String = bytes[i..bytes.len().min(i + 8)].iter().collect();
-            if rest.starts_with("http://") || rest.starts_with("https://") {
-                in_url = true;
+    let mut rest = out.as_str();
+    while let Some(at) = ["http://", "https://"]
+        .iter()
+        .filter_map(|p| rest.find(p))
+        .min()
+    {
+        let url_len = rest[at..]
+            .find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | ')'))
+            .unwrap_or(rest.len() - at);
+        let url = &rest[at..at + url_len];
+        cleaned.push_str(&rest[..at]);
+        match url.split_once('?') {
+            Some((base, _)) => {
+                cleaned.push_str(base);
+                cleaned.push_str("?***");
             }
+            None => cleaned.push_str(url),
         }
-        if in_url && (c.is_whitespace() || c == '"' || c == '\'' || c == ')') {
-            in_url = false;
-            in_query = false;
-        }
-        if in_url && c == '?' && !in_query {
-            in_query = true;
-            cleaned.push_str("?***");
-        }
-        if !in_query {
-            cleaned.push(c);
-        }
+        rest = &rest[at + url_len..];
     }
+    cleaned.push_str(rest);
     for key in ["Signature=", "sig=", "Credential=", "X-Amz-Security-Token="] {
         while let Some(start) = cleaned.find(key) {
             let from = start + key.len();

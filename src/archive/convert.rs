@@ -102,7 +102,7 @@ impl ArchiveDir {
         match self {
             ArchiveDir::Local(p) => Ok(is_archive(p)),
             ArchiveDir::Remote(l) => {
-                if l.read_small(&l.child(MANIFEST))?.is_some() {
+                if l.head_of(&l.child(MANIFEST))?.is_some() {
                     return Ok(true);
                 }
                 let store = Arc::clone(&l.store);
@@ -969,19 +969,25 @@ mod tests {
             .collect()
     }
 
+    /// `events` generated events of one day, as JSON lines.
+    fn one_day(events: u64) -> Vec<u8> {
+        let mut data = Vec::new();
+        let opts = GenerateOptions {
+            events,
+            days: 1,
+            ..GenerateOptions::default()
+        };
+        generate(&opts, &mut data).unwrap_or_else(|e| panic!("{e}"));
+        data
+    }
+
     /// The manifest holds the blake3 of the stored bytes whether the scan read them all (hashed
     /// as read) or stopped early at corrupt compressed data (hashed again from the file), and a
     /// re-run skips both inputs.
     #[test]
     fn the_input_hash_is_of_the_stored_bytes_read_whole_or_not() {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-        let mut data = Vec::new();
-        let gen_opts = GenerateOptions {
-            events: 60_000,
-            days: 1,
-            ..GenerateOptions::default()
-        };
-        generate(&gen_opts, &mut data).unwrap_or_else(|e| panic!("{e}"));
+        let data = one_day(60_000);
         let plain = dir.path().join("plain.jsonl");
         fs::write(&plain, &data).unwrap_or_else(|e| panic!("{e}"));
         let mut zst = zstd::encode_all(&data[..], 1).unwrap_or_else(|e| panic!("{e}"));
@@ -1027,13 +1033,7 @@ mod tests {
     fn chunks_bound_the_buffer_and_each_row_group_is_sorted() {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let input = dir.path().join("events.jsonl");
-        let mut data = Vec::new();
-        let gen_opts = GenerateOptions {
-            events: 20_000,
-            days: 1,
-            ..GenerateOptions::default()
-        };
-        generate(&gen_opts, &mut data).unwrap_or_else(|e| panic!("{e}"));
+        let data = one_day(20_000);
         fs::write(&input, &data).unwrap_or_else(|e| panic!("{e}"));
         let mut opts = ConvertOptions::new(dir.path().join("archive"));
         opts.chunk_bytes = 512 << 10;

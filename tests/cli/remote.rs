@@ -114,6 +114,35 @@ impl Server {
         fx.run_env(&a, &env)
     }
 
+    /// Each command of `cases` (`[command, args...]`, as NDJSON) gives the same rows, non-empty,
+    /// on the local archive `local` and, through this server with `extra` flags, on `remote`.
+    fn assert_same_rows(
+        &self,
+        fx: &Fx,
+        cases: &[&[&str]],
+        local: &str,
+        remote: &str,
+        extra: &[&str],
+    ) {
+        for case in cases {
+            fn with<'a>(case: &[&'a str], path: &'a str) -> Vec<&'a str> {
+                let mut a = vec![case[0], path];
+                a.extend_from_slice(&case[1..]);
+                a.extend_from_slice(&["--format", "ndjson"]);
+                a
+            }
+            let want = without_sources(fx.run(&with(case, local)).ok().rows());
+            let mut remote_args = with(case, remote);
+            remote_args.extend_from_slice(extra);
+            let got = without_sources(self.run(fx, &remote_args).ok().rows());
+            assert!(!want.is_empty(), "{case:?}: no rows");
+            assert_eq!(
+                got, want,
+                "{case:?} on {remote} {extra:?} differs from {local}"
+            );
+        }
+    }
+
     /// Uploads every file under the fixture dir `local` to `prefix/`, keeping relative paths.
     fn upload_dir(&self, local: &Path, prefix: &str) {
         let mut stack = vec![local.to_path_buf()];
@@ -193,29 +222,10 @@ fn same_results_as_local(srv: &Server, name: &str) {
     );
     assert!(keys.iter().all(|k| !k.contains("_tmp")), "{keys:?}");
 
-    for (what, args) in [
-        ("hunt", vec!["hunt", "--format", "ndjson"]),
-        ("stats", vec!["stats", "--format", "ndjson"]),
-        (
-            "sql",
-            vec![
-                "sql",
-                "-e",
-                "SELECT cluster, date, verb, count(*) AS n FROM audit GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
-                "--format",
-                "ndjson",
-            ],
-        ),
-    ] {
-        let mut local_args = args.clone();
-        local_args.insert(1, "local");
-        let mut remote_args = args.clone();
-        remote_args.insert(1, &lake);
-        let want = without_sources(fx.run(&local_args).ok().rows());
-        let got = without_sources(srv.run(&fx, &remote_args).ok().rows());
-        assert!(!want.is_empty(), "{what}: no rows");
-        assert_eq!(got, want, "{what} on {lake} differs from the local archive");
-    }
+    let sql =
+        "SELECT cluster, date, verb, count(*) AS n FROM audit GROUP BY 1, 2, 3 ORDER BY 1, 2, 3";
+    let cases: [&[&str]; 3] = [&["hunt"], &["stats"], &["sql", "-e", sql]];
+    srv.assert_same_rows(&fx, &cases, "local", &lake, &[]);
 
     // A one-day scope lists only that day's prefixes and still finds that day's alerts.
     let all = fx.hunt(&["local"]);
@@ -562,31 +572,14 @@ fn a_loopback_ballista_cluster_gives_the_local_results() {
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
     let sched = format!("df://127.0.0.1:{port}");
-    for args in [
-        vec!["hunt", "--format", "ndjson"],
-        vec!["stats", "--format", "ndjson"],
-        vec!["stats", "--by", "user_agent", "--format", "ndjson"],
-        vec![
-            "sql",
-            "-e",
-            "SELECT cluster, verb, count(*) AS n FROM audit GROUP BY 1, 2 ORDER BY 1, 2",
-            "--format",
-            "ndjson",
-        ],
-    ] {
-        let mut local = args.clone();
-        local.insert(1, "local");
-        let mut remote = args.clone();
-        remote.insert(1, &lake);
-        remote.extend_from_slice(&["--scheduler", &sched]);
-        let want = without_sources(fx.run(&local).ok().rows());
-        let got = without_sources(srv.run(&fx, &remote).ok().rows());
-        assert!(!want.is_empty(), "{args:?}: no rows");
-        assert_eq!(
-            got, want,
-            "{args:?} on the cluster differs from the local run"
-        );
-    }
+    let sql = "SELECT cluster, verb, count(*) AS n FROM audit GROUP BY 1, 2 ORDER BY 1, 2";
+    let cases: [&[&str]; 4] = [
+        &["hunt"],
+        &["stats"],
+        &["stats", "--by", "user_agent"],
+        &["sql", "-e", sql],
+    ];
+    srv.assert_same_rows(&fx, &cases, "local", &lake, &["--scheduler", &sched]);
     let r = srv
         .run(&fx, &["hunt", mix, "--scheduler", &sched])
         .expect_code(2);
