@@ -2,16 +2,22 @@
 -- name: Kubernetes Denied Service Account Request
 -- elastic_rule_id: 63c056a0-339a-11ed-a261-0242ac120002
 -- elastic_rule_version: 6
+-- elastic_source: elastic/detection-rules@7c038407 (pre-2026-02) (elastic-detection-rules-pre-2026-02/rules/integrations/kubernetes/discovery_denied_service_account_request.toml, updated 2025/06/18); the current version is a new-terms rule on the user agent
+-- type: query
+-- language: kuery
 -- severity: medium
 -- risk_score: 47
--- schedule: every 5m, look-back 6m (now-6m), at most 100 alerts a run (Elastic's defaults; a hunt has no cap)
+-- interval: 5m
+-- from: now-6m
+-- max_signals: 100
 -- mitre: TA0007 Discovery; T1613 Container and Resource Discovery
 -- tags: Data Source: Kubernetes; Tactic: Discovery; Resources: Investigation Guide
+-- license: Elastic License v2: query by Elastic (elastic/detection-rules), ported to SQL; guide text audithound's
 -- requires: system:serviceaccount:
 -- requires: forbid | granted
 -- references: https://research.nccgroup.com/2021/11/10/detection-engineering-for-kubernetes-clusters/#part3-kubernetes-detections
 --   https://kubernetes.io/docs/reference/access-authn-authz/authentication/#service-account-tokens
--- kql: |
+-- query: |
 --   event.dataset: "kubernetes.audit_logs"
 --     and kubernetes.audit.user.username: system\:serviceaccount\:*
 --     and kubernetes.audit.annotations.authorization_k8s_io/decision: "forbid"

@@ -3,6 +3,10 @@
 use std::path::{Path, PathBuf};
 
 use clap::Args;
+use datafusion::arrow::array::AsArray;
+use datafusion::arrow::datatypes::Int64Type;
+use datafusion::functions_aggregate::expr_fn::count;
+use datafusion::prelude::{col, lit};
 
 use super::hunt::TABLE_COLUMNS;
 use super::stderr_is_tty;
@@ -55,7 +59,10 @@ pub async fn run(a: &DemoArgs) -> Result<()> {
     );
     let q = QueryOptions::new(vec![archive.display().to_string()]);
     let p = prepare(&q, &[], true).await?;
-    let alerts = hunt::alerts(&p.engine, &p.rules, None).await?;
+    let every = hunt::alerts(&p.engine, &p.rules, None).await?;
+    let alerts = every
+        .clone()
+        .filter(col("rule_id").eq(lit(rules::DEFAULT_RULE)))?;
     let total = alerts.clone().count().await?;
     println!(
         "\n== 2. hunt: {total} alert(s) of {}; the first 10:",
@@ -91,11 +98,33 @@ pub async fn run(a: &DemoArgs) -> Result<()> {
         ])?
         .limit(0, Some(15))?;
     write_df(st, Format::Table, &stdout, None).await?;
+    println!(
+        "\n== 4. the rule pack: alerts of each of the {} shipped rules",
+        p.rules.len()
+    );
+    let mut ids: Vec<&str> = p.rules.iter().map(|r| r.id.as_str()).collect();
+    ids.sort_unstable();
+    let per_rule = every
+        .aggregate(vec![col("rule_id")], vec![count(lit(1)).alias("alerts")])?
+        .collect()
+        .await?;
+    let mut counts = std::collections::BTreeMap::new();
+    for b in &per_rule {
+        let idc = b.column(0).as_string::<i32>();
+        let n = b.column(1).as_primitive::<Int64Type>();
+        for i in 0..b.num_rows() {
+            counts.insert(idc.value(i).to_owned(), n.value(i));
+        }
+    }
+    for id in ids {
+        println!("   {:>6}  {id}", counts.get(id).copied().unwrap_or(0));
+    }
     let d = a.data.display();
     println!(
         "\n== next\n  audithound convert {d} --out archive            # keep the archive\n  \
          audithound hunt archive --format ndjson -o alerts.ndjson\n  \
          audithound stats archive --by account,source_ip\n  \
+         audithound rules                                  # the rule pack; rules show ID, rules test\n  \
          audithound report archive --date 2026-01-06 --out report\n  \
          audithound sql archive -e \"SELECT verb, count(*) FROM audit GROUP BY verb ORDER BY 2 DESC\"\n  \
          audithound generate --events 1000000 --days 7 -o big.jsonl.zst && audithound bench"

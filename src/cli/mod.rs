@@ -222,7 +222,7 @@ pub fn run(cli: Cli) -> Result<i32> {
             Command::Hunt(a) => hunt::run_hunt(&a).await,
             Command::Stats(a) => hunt::run_stats(&a).await.map(|()| 0),
             Command::Sql(a) => hunt::run_sql(&a).await.map(|()| 0),
-            Command::Rules(a) => rules::run(&a).map(|()| 0),
+            Command::Rules(a) => rules::run(&a).await,
             Command::Report(a) => report::run(&a).await.map(|()| 0),
             Command::Generate(a) => generate::run(&a).map(|()| 0),
             Command::Bench(a) => bench::run(&a).map(|()| 0),

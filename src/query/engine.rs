@@ -310,6 +310,8 @@ pub struct Engine {
     pub raw: Option<Arc<Mutex<RawReport>>>,
     /// Keeps the spooled copy of standard input alive as long as queries may read it.
     _spool: Option<Arc<tempfile::TempPath>>,
+    /// Raw input staged once for several rules ([`Engine::stage_raw`]), deleted on drop.
+    staged: Option<tempfile::TempDir>,
 }
 
 impl Engine {
@@ -412,7 +414,47 @@ impl Engine {
             ctx,
             raw,
             _spool: spool,
+            staged: None,
         })
+    }
+
+    /// Raw input only: parses it once into a temporary Parquet file (the scope and the
+    /// prefilter already applied) and points `audit` at that file, so several rules, or a
+    /// rule and its stats, read the events without parsing the logs again. Memory stays
+    /// bounded: the rows stream to disk in row groups of 64k rows. The file goes when the
+    /// engine does. Does nothing for an archive.
+    pub async fn stage_raw(&mut self) -> Result<()> {
+        if self.raw.is_none() || self.staged.is_some() {
+            return Ok(());
+        }
+        let dir = tempfile::Builder::new()
+            .prefix("audithound-staged-")
+            .tempdir()
+            .map_err(Error::Io)?;
+        let file = dir.path().join("events.parquet");
+        let mut opts = datafusion::config::TableParquetOptions::default();
+        // Read back once or a few times, then deleted: fast to write beats small.
+        opts.global.compression = Some("lz4_raw".into());
+        opts.global.max_row_group_size = 65_536;
+        self.ctx
+            .table(TABLE)
+            .await?
+            .write_parquet(
+                &file.display().to_string(),
+                datafusion::dataframe::DataFrameWriteOptions::new().with_single_file_output(true),
+                Some(opts),
+            )
+            .await?;
+        let _ = self.ctx.deregister_table(TABLE)?;
+        self.ctx
+            .register_parquet(
+                TABLE,
+                &file.display().to_string(),
+                datafusion::prelude::ParquetReadOptions::default(),
+            )
+            .await?;
+        self.staged = Some(dir);
+        Ok(())
     }
 
     /// The raw-input report, once a query has read everything.

@@ -7,6 +7,7 @@
 //! [`output`] renders a query's result as a table, NDJSON, CSV or Parquet.
 
 pub mod engine;
+pub mod golden;
 pub mod hunt;
 pub mod output;
 pub mod rules;

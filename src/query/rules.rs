@@ -16,11 +16,49 @@ use datafusion::prelude::{DataFrame, SessionContext};
 use crate::error::{Error, Result};
 use crate::ingest::prefilter::{LineFilter, Prefilter};
 
-/// The rules shipped in `sql/rules/`, compiled in. A test checks this list against the folder.
-pub const SHIPPED: &[(&str, &str)] = &[(
-    "sql/rules/denied-service-account-request.sql",
-    include_str!("../../sql/rules/denied-service-account-request.sql"),
-)];
+/// `(path, rule text, golden cases text)` of each shipped rule, from its id.
+macro_rules! shipped {
+    ($($id:literal),* $(,)?) => {
+        &[$((
+            concat!("sql/rules/", $id, ".sql"),
+            include_str!(concat!("../../sql/rules/", $id, ".sql")),
+            include_str!(concat!("../../sql/rules/", $id, ".cases.toml")),
+        )),*]
+    };
+}
+
+/// The rules shipped in `sql/rules/` with their golden cases, compiled in. A test checks this
+/// list against the folder.
+pub const SHIPPED: &[(&str, &str, &str)] = shipped![
+    "admission-webhook-created-or-modified",
+    "anonymous-create-update-patch-pods",
+    "anonymous-request-authorized",
+    "api-server-proxying-request-to-kubelet",
+    "client-certificate-signing-request-created-or-approved",
+    "coredns-or-kube-dns-configuration-modified",
+    "denied-service-account-request",
+    "eks-authentication-configuration-modified",
+    "ephemeral-container-added-to-pod",
+    "events-deleted",
+    "forbidden-creation-request",
+    "forbidden-request-from-unusual-user-agent",
+    "secret-get-or-list-suspicious-user-agent",
+    "secret-read-by-node-or-pod-service-account",
+    "secrets-list-across-cluster-or-sensitive-namespaces",
+    "service-account-modified-rbac-objects",
+    "service-account-token-created-via-tokenrequest",
+    "suspicious-self-subject-review",
+    "user-exec-into-pod",
+    "user-exec-into-pod-pre-2026-02",
+];
+
+/// The golden cases of a shipped rule, by the rule's path.
+pub fn shipped_cases(rule_path: &str) -> Option<&'static str> {
+    SHIPPED
+        .iter()
+        .find(|(p, _, _)| *p == rule_path)
+        .map(|(_, _, c)| *c)
+}
 
 /// The default rule of `stats` and `report`.
 pub const DEFAULT_RULE: &str = "denied-service-account-request";
@@ -178,7 +216,7 @@ pub fn load(dir: Option<&Path>, strict: bool) -> Result<(Vec<Rule>, Vec<RuleProb
         None => files.extend(
             SHIPPED
                 .iter()
-                .map(|(p, t)| ((*p).to_owned(), (*t).to_owned())),
+                .map(|(p, t, _)| ((*p).to_owned(), (*t).to_owned())),
         ),
         Some(d) => {
             if !d.is_dir() {
@@ -273,13 +311,26 @@ mod tests {
             })
             .unwrap_or_default();
         on_disk.sort();
-        let mut shipped: Vec<String> = SHIPPED.iter().map(|(p, _)| (*p).to_owned()).collect();
+        let mut shipped: Vec<String> = SHIPPED
+            .iter()
+            .flat_map(|(p, _, _)| [(*p).to_owned(), crate::query::golden::cases_path(p)])
+            .collect();
         shipped.sort();
-        assert_eq!(on_disk, shipped, "add new rule files to rules::SHIPPED");
-        for (p, t) in SHIPPED {
-            let on_disk = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(p))
-                .unwrap_or_default();
-            assert_eq!(&on_disk, t);
+        assert_eq!(
+            on_disk, shipped,
+            "add new rule files (and their .cases.toml) to rules::SHIPPED"
+        );
+        for (p, t, c) in SHIPPED {
+            let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+            assert_eq!(
+                &std::fs::read_to_string(root.join(p)).unwrap_or_default(),
+                t
+            );
+            let cp = crate::query::golden::cases_path(p);
+            assert_eq!(
+                &std::fs::read_to_string(root.join(cp)).unwrap_or_default(),
+                c
+            );
         }
     }
 
@@ -293,14 +344,31 @@ mod tests {
             }
             assert!(!r.requires.is_empty(), "{} declares no literals", r.path);
         }
-        let r = &rules[0];
-        assert_eq!(r.id, DEFAULT_RULE);
+        for r in &rules {
+            for key in [
+                "elastic_rule_id",
+                "elastic_source",
+                "type",
+                "language",
+                "query",
+                "license",
+            ] {
+                assert!(!r.get(key).is_empty(), "{} lacks {key}", r.path);
+            }
+            for key in ["interval", "from", "max_signals"] {
+                assert!(!r.get(key).is_empty(), "{} lacks {key}", r.path);
+            }
+        }
+        let r = rules
+            .iter()
+            .find(|r| r.id == DEFAULT_RULE)
+            .unwrap_or_else(|| panic!("no {DEFAULT_RULE}"));
         assert_eq!((r.severity.as_str(), r.risk_score), ("medium", 47));
         assert_eq!(
             r.get("elastic_rule_id"),
             "63c056a0-339a-11ed-a261-0242ac120002"
         );
-        assert!(r.get("kql").contains("system\\:serviceaccount\\:*"));
+        assert!(r.get("query").contains("system\\:serviceaccount\\:*"));
         assert_eq!(
             r.requires,
             vec![

@@ -110,10 +110,14 @@ pub async fn prepare(q: &QueryOptions, only: &[String], prefilter: bool) -> Resu
         rejects_file: q.rejects_file.clone(),
         scheduler: q.scheduler.clone(),
     };
-    let engine = Engine::open(&data, &scope, &eo).await?;
+    let mut engine = Engine::open(&data, &scope, &eo).await?;
     let rules = rules::check_plans(&engine.ctx, rules, &mut problems, strict).await?;
     for p in &problems {
         eprintln!("warning: skipped rule {}: {}", p.path, p.message);
+    }
+    // Several rules over raw logs: parse the logs once, not once per rule.
+    if prefilter && rules.len() > 1 {
+        engine.stage_raw().await?;
     }
     Ok(Prepared { engine, rules })
 }

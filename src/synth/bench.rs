@@ -193,6 +193,14 @@ pub fn run(a: &BenchOptions) -> Result<()> {
         .into_iter()
         .map(str::to_owned)
         .collect();
+        let mut args = args;
+        if cmd == "hunt" {
+            // The job DuckDB does: the seed rule (stats runs it by default).
+            args.extend([
+                "--rule".to_owned(),
+                crate::query::rules::DEFAULT_RULE.to_owned(),
+            ]);
+        }
         steps.push(best(name, a.runs, &me(args))?);
     }
     if a.input.is_none() {

@@ -1,0 +1,65 @@
+-- id: anonymous-request-authorized
+-- name: Kubernetes Anonymous Request Authorized
+-- elastic_rule_id: 63c057cc-339a-11ed-a261-0242ac120002
+-- elastic_source: elastic/detection-rules@7c038407 (pre-2026-02) (elastic-detection-rules-pre-2026-02/rules/integrations/kubernetes/initial_access_anonymous_request_authorized.toml, updated 2025/06/18)
+-- type: query
+-- language: kuery
+-- severity: medium
+-- risk_score: 47
+-- interval: 5m
+-- from: now-6m
+-- max_signals: 100
+-- mitre: TA0001 Initial Access; T1078 Valid Accounts
+-- tags: Data Source: Kubernetes; Tactic: Execution; Tactic: Initial Access; Tactic: Defense Evasion; Resources: Investigation Guide
+-- license: Elastic License v2: query and guide text by Elastic (elastic/detection-rules), ported to SQL
+-- requires: allow | granted
+-- references: https://media.defense.gov/2022/Aug/29/2003066362/-1/-1/0/CTR_KUBERNETES_HARDENING_GUIDANCE_1.2_20220829.PDF
+-- query: |
+--   event.dataset:kubernetes.audit_logs
+--     and kubernetes.audit.annotations.authorization_k8s_io/decision:allow
+--     and kubernetes.audit.user.username:("system:anonymous" or "system:unauthenticated" or not *)
+--     and not kubernetes.audit.requestURI:(/healthz* or /livez* or /readyz*)
+-- what: |
+--   This rule detects when an unauthenticated user request is authorized within the cluster.
+--   Attackers may attempt to use anonymous accounts to gain initial access to the cluster or to
+--   avoid attribution of their activities within the cluster. This rule excludes the /healthz,
+--   /livez and /readyz endpoints which are commonly accessed anonymously.
+-- why: |
+--   Kubernetes, a container orchestration platform, manages workloads and services. It uses
+--   authentication to control access. Adversaries might exploit anonymous access to perform
+--   unauthorized actions without leaving traces. The detection rule identifies unauthorized access
+--   by monitoring audit logs for anonymous requests that are allowed, excluding common health
+--   check endpoints, to flag potential misuse.
+-- triage: |
+--   - Review the audit logs for the specific event.dataset:kubernetes.audit_logs to identify the
+--     context and details of the anonymous request.
+--   - Examine the kubernetes.audit.user.username field to confirm if the request was made by
+--     "system:anonymous" or "system:unauthenticated" and assess the potential risk associated with
+--     these accounts.
+--   - Analyze the kubernetes.audit.requestURI to determine the target of the request and verify if
+--     it is outside the excluded endpoints (/healthz, /livez, /readyz), which could indicate
+--     suspicious activity.
+--   - Investigate the source IP address and other network metadata associated with the request to
+--     identify the origin and assess if it aligns with known or expected traffic patterns.
+--   - Check for any subsequent or related activities in the audit logs that might indicate further
+--     unauthorized actions or attempts to exploit the cluster.
+-- false_positives: |
+--   - Health check endpoints like /healthz, /livez, and /readyz are already excluded, but ensure
+--     any custom health check endpoints are also excluded to prevent false positives.
+--   - Regularly scheduled maintenance tasks or automated scripts that use anonymous access for
+--     legitimate purposes should be identified and excluded from the rule to avoid unnecessary
+--     alerts.
+--   - Some monitoring tools might use anonymous requests for gathering metrics; verify these tools
+--     and exclude their specific request patterns if they are known to be safe.
+--   - Development environments might have different access patterns compared to production;
+--     consider creating separate rules or exceptions for non-production clusters to reduce noise.
+--   - Review the audit logs to identify any recurring anonymous requests that are part of normal
+--     operations and adjust the rule to exclude these specific cases.
+SELECT *
+FROM audit
+WHERE authz_decision = 'allow'
+  -- username:("system:anonymous" or "system:unauthenticated" or not *): an empty name does
+  -- not exist in Elastic (its pipeline drops empty strings).
+  AND (user_name IN ('system:anonymous', 'system:unauthenticated') OR nullif(user_name, '') IS NULL)
+  AND NOT coalesce(starts_with(request_uri, '/healthz') OR starts_with(request_uri, '/livez')
+                   OR starts_with(request_uri, '/readyz'), false)

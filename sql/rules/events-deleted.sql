@@ -1,0 +1,64 @@
+-- id: events-deleted
+-- name: Kubernetes Events Deleted
+-- elastic_rule_id: 33c27b4e-8ec6-406f-b8e5-345dc024aa97
+-- elastic_source: elastic/detection-rules@14cf530f (elastic-detection-rules/rules/integrations/kubernetes/defense_evasion_events_deleted.toml, updated 2026/04/10)
+-- type: eql
+-- language: eql
+-- severity: low
+-- risk_score: 21
+-- interval: 5m
+-- from: now-6m
+-- max_signals: 100
+-- mitre: TA0005 Defense Evasion; T1070 Indicator Removal
+-- tags: Data Source: Kubernetes; Domain: Kubernetes; Use Case: Threat Detection; Tactic: Defense Evasion; Resources: Investigation Guide
+-- license: Elastic License v2: query and guide text by Elastic (elastic/detection-rules), ported to SQL
+-- requires: events
+-- requires: delete
+-- requires: ResponseComplete
+-- query: |
+--   any where data_stream.dataset == "kubernetes.audit_logs" and kubernetes.audit.verb == "delete" and
+--   kubernetes.audit.objectRef.resource == "events" and kubernetes.audit.stage == "ResponseComplete"
+-- what: |
+--   This rule detects the deletion of Kubernetes events, which can indicate an attempt to cover up
+--   malicious activity or misconfigurations. Adversaries may delete events to remove traces of
+--   their actions, making it harder for defenders to investigate and respond to incidents.
+-- why: |
+--   Kubernetes, a container orchestration platform, logs events to track activities within the
+--   cluster. These events are crucial for monitoring and troubleshooting. Adversaries may delete
+--   these logs to hide their tracks, impeding incident response. The detection rule identifies
+--   deletions of Kubernetes events, signaling potential defense evasion attempts by matching
+--   specific audit log attributes, thus alerting security teams to investigate further.
+-- triage: |
+--   - Review the audit logs to identify the source of the deletion request by examining the
+--     `kubernetes.audit.user.username` field to determine which user or service account initiated
+--     the delete action.
+--   - Check the `kubernetes.audit.sourceIPs` field to trace the IP address from which the deletion
+--     request originated, which can help identify potential unauthorized access.
+--   - Investigate the `kubernetes.audit.objectRef.namespace` field to understand which namespace
+--     the deleted events belonged to, as this can provide context on the affected applications or
+--     services.
+--   - Analyze the timeline of events leading up to the deletion by reviewing other audit logs with
+--     similar `kubernetes.audit.verb` values to identify any suspicious activities or patterns.
+--   - Assess the role and permissions of the user or service account involved in the deletion to
+--     determine if they had legitimate access or if there was a potential privilege escalation.
+--   - Cross-reference the deletion event with other security alerts or logs to identify any
+--     correlated activities that might indicate a broader attack or misconfiguration.
+-- false_positives: |
+--   - Routine maintenance activities may involve the deletion of Kubernetes events, such as during
+--     cluster upgrades or cleanup tasks. To manage this, create exceptions for known maintenance
+--     periods or specific user accounts responsible for these tasks.
+--   - Automated scripts or tools that manage Kubernetes resources might delete events as part of
+--     their normal operation. Identify these scripts and exclude their actions from triggering
+--     alerts by whitelisting their service accounts or IP addresses.
+--   - Misconfigured applications or services might inadvertently delete events. Regularly review
+--     and update configurations to ensure they align with best practices, and consider excluding
+--     specific applications if they are known to cause benign deletions.
+--   - Development and testing environments often have more frequent event deletions as part of
+--     iterative testing processes. Implement separate monitoring rules or thresholds for these
+--     environments to reduce noise in alerts.
+SELECT *
+FROM audit
+-- EQL `==` is exact and case-sensitive; `deletecollection` (kubectl delete events --all) is another verb.
+WHERE verb = 'delete'
+  AND resource = 'events'
+  AND stage = 'ResponseComplete'

@@ -1,0 +1,72 @@
+-- id: forbidden-creation-request
+-- name: Kubernetes Forbidden Creation Request
+-- elastic_rule_id: ec81962e-4bc8-48e6-bfb0-545fc97d8f6a
+-- elastic_source: elastic/detection-rules@14cf530f (elastic-detection-rules/rules/integrations/kubernetes/execution_forbidden_creation_request.toml, updated 2026/04/10)
+-- type: eql
+-- language: eql
+-- severity: medium
+-- risk_score: 47
+-- interval: 5m
+-- from: now-6m
+-- max_signals: 100
+-- mitre: TA0002 Execution
+-- tags: Data Source: Kubernetes; Domain: Kubernetes; Use Case: Threat Detection; Tactic: Execution; Resources: Investigation Guide
+-- license: Elastic License v2: query and guide text by Elastic (elastic/detection-rules), ported to SQL
+-- requires: create
+-- requires: forbid | granted
+-- requires: ResponseComplete
+-- query: |
+--   any where data_stream.dataset == "kubernetes.audit_logs" and kubernetes.audit.verb == "create" and
+--   kubernetes.audit.stage == "ResponseComplete" and `kubernetes.audit.annotations.authorization_k8s_io/decision` == "forbid"
+-- what: |
+--   This rule detects attempts to create resources in Kubernetes clusters that are forbidden by
+--   the authorization policy. It specifically looks for creation requests that are denied with a
+--   "forbid" decision, indicating that the user or service account does not have the necessary
+--   permissions to perform the action. This activity is commonly associated with adversaries
+--   attempting to create resources in a Kubernetes environment without proper authorization, which
+--   can lead to unauthorized access, manipulation of cluster resources, lateral movement and/or
+--   privilege escalation.
+-- why: |
+--   Kubernetes, a container orchestration platform, manages applications across clusters. It uses
+--   authorization policies to control resource creation. Adversaries may exploit misconfigurations
+--   or attempt unauthorized resource creation to gain access or escalate privileges. The detection
+--   rule identifies denied creation requests, signaling potential unauthorized attempts, by
+--   analyzing audit logs for forbidden decisions, aiding in threat detection and response.
+-- triage: |
+--   - Review the audit logs to identify the user or service account associated with the forbidden
+--     creation request by examining the `kubernetes.audit.user.username` field.
+--   - Check the `kubernetes.audit.objectRef.resource` field to determine which specific resource
+--     type the unauthorized creation attempt was targeting.
+--   - Investigate the `kubernetes.audit.sourceIPs` field to trace the source IP address of the
+--     request, which may help identify the origin of the unauthorized attempt.
+--   - Analyze the `kubernetes.audit.annotations.authorization_k8s_io/reason` field, if available,
+--     to understand why the request was forbidden, providing insights into potential
+--     misconfigurations or policy violations.
+--   - Cross-reference the user or service account with existing role bindings and cluster role
+--     bindings to verify if there are any misconfigurations or missing permissions that could have
+--     led to the forbidden request.
+--   - Review recent changes in the cluster's authorization policies or role assignments that might
+--     have inadvertently affected permissions, leading to the denied request.
+--   - Consider correlating this event with other security alerts or logs to identify patterns or
+--     repeated unauthorized attempts, which could indicate a broader attack strategy.
+-- false_positives: |
+--   - Service accounts with limited permissions may trigger false positives when attempting to
+--     create resources they are not authorized for. Review service account roles and permissions
+--     to ensure they align with intended access levels.
+--   - Automated processes or scripts that attempt resource creation without proper permissions can
+--     result in false positives. Identify and adjust these processes to ensure they operate within
+--     their designated permissions.
+--   - Developers testing new configurations or deployments might inadvertently cause forbidden
+--     creation requests. Implement a separate testing environment with appropriate permissions to
+--     minimize false positives in production.
+--   - Changes in authorization policies can lead to temporary false positives as users adjust to
+--     new permissions. Communicate policy changes effectively and provide guidance on necessary
+--     adjustments to avoid unnecessary alerts.
+--   - Regularly scheduled tasks or cron jobs that attempt resource creation without updated
+--     permissions can trigger false positives. Review and update these tasks to ensure they have
+--     the necessary access rights.
+SELECT *
+FROM audit
+WHERE verb = 'create'
+  AND stage = 'ResponseComplete'
+  AND authz_decision = 'forbid'
