@@ -308,6 +308,8 @@ pub struct Engine {
     pub ctx: SessionContext,
     /// Filled for raw input after the first query has read it all.
     pub raw: Option<Arc<Mutex<RawReport>>>,
+    /// Queries run on a Ballista cluster (`--scheduler`).
+    pub distributed: bool,
     /// Keeps the spooled copy of standard input alive as long as queries may read it.
     _spool: Option<Arc<tempfile::TempPath>>,
     /// Raw input staged once for several rules ([`Engine::stage_raw`]), deleted on drop.
@@ -413,6 +415,7 @@ impl Engine {
         Ok(Self {
             ctx,
             raw,
+            distributed: opts.scheduler.is_some(),
             _spool: spool,
             staged: None,
         })
@@ -446,13 +449,19 @@ impl Engine {
             )
             .await?;
         let _ = self.ctx.deregister_table(TABLE)?;
-        self.ctx
-            .register_parquet(
-                TABLE,
-                &file.display().to_string(),
-                datafusion::prelude::ParquetReadOptions::default(),
-            )
-            .await?;
+        if file.exists() {
+            self.ctx
+                .register_parquet(
+                    TABLE,
+                    &file.display().to_string(),
+                    datafusion::prelude::ParquetReadOptions::default(),
+                )
+                .await?;
+        } else {
+            // No event passed the scope and the prefilter: nothing was written.
+            let empty = datafusion::datasource::MemTable::try_new(event_schema(), vec![vec![]])?;
+            self.ctx.register_table(TABLE, Arc::new(empty))?;
+        }
         self.staged = Some(dir);
         Ok(())
     }

@@ -9,7 +9,7 @@ use datafusion::arrow::datatypes::DataType;
 use datafusion::functions::expr_fn::{coalesce, concat_ws, md5, split_part, starts_with};
 use datafusion::functions_nested::expr_fn::{array_element, map_extract};
 use datafusion::logical_expr::{Expr, cast, col, lit, when};
-use datafusion::prelude::DataFrame;
+use datafusion::prelude::{DataFrame, SessionContext};
 
 use crate::error::{Error, Result};
 use crate::query::engine::Engine;
@@ -118,14 +118,25 @@ pub fn alert_exprs(rule: &Rule) -> Result<Vec<Expr>> {
 /// Alerts of all `rules`, ordered by event time, rule and alert id.
 pub async fn alerts(engine: &Engine, rules: &[Rule], limit: Option<usize>) -> Result<DataFrame> {
     let mut all: Option<DataFrame> = None;
+    // Ballista 55 never finishes a job whose plan is a union of several scans (seen with two
+    // rules on a loopback cluster): on a cluster each rule runs as a job of its own, and the
+    // alerts (few next to the events) are merged and sorted here.
+    let local = (engine.distributed && rules.len() > 1).then(SessionContext::new);
     for r in rules {
-        let df = plan(&engine.ctx, r)
+        let mut df = plan(&engine.ctx, r)
             .await?
             .select(alert_exprs(r)?)
             .map_err(|e| Error::Rule {
                 path: r.path.clone(),
                 message: format!("the rule must return the columns of table audit (SELECT *): {e}"),
             })?;
+        if let Some(ctx) = &local {
+            let schema = std::sync::Arc::new(df.schema().as_arrow().clone());
+            let batches = df.collect().await?;
+            df = ctx.read_table(std::sync::Arc::new(
+                datafusion::datasource::MemTable::try_new(schema, vec![batches])?,
+            ))?;
+        }
         all = Some(match all {
             None => df,
             Some(a) => a.union(df)?,

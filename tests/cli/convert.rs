@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use crate::harness::{
-    BAD_LINES, DENIAL_MATCHES, Fx, MIX_FILES, TestResult, all_mix_matches, by_id, fixtures, ids,
-    ndjson, num, read_fixture, s, set,
+    BAD_LINES, DENIAL_MATCHES, Fx, MIX_FILES, RULE, Row, TestResult, all_mix_matches, by_id,
+    fixtures, ids, ndjson, num, read_fixture, s, set,
 };
 
 // ------------------------------------------------------------------------------------------------
@@ -622,14 +622,69 @@ fn real_public_data_converts_cleanly_and_raises_no_alert() -> TestResult {
 
     // No public sample holds a denied service account.
     let hunt = fx
-        .run(&["hunt", "archive", "--format", "ndjson", "--fail-on-alerts"])
+        .run(&[
+            "hunt",
+            "archive",
+            "--format",
+            "ndjson",
+            "--fail-on-alerts",
+            "--rule",
+            RULE,
+        ])
         .ok();
     assert!(hunt.stdout.trim().is_empty(), "{}", hunt.stdout);
     let mut args = vec!["hunt"];
     args.extend_from_slice(&inputs);
-    args.extend_from_slice(&["--format", "ndjson", "--fail-on-alerts"]);
+    args.extend_from_slice(&["--format", "ndjson", "--fail-on-alerts", "--rule", RULE]);
     let raw = fx.run(&args).ok();
     assert!(raw.stdout.trim().is_empty(), "{}", raw.stdout);
+
+    // The rest of the pack does fire on them: Falco's anonymous namespace create and pod exec,
+    // Panther's anonymous EKS requests (one event twice in its file) and a refused probe.
+    let pack = |rows: &[Row]| -> BTreeSet<(String, String, u64)> {
+        rows.iter()
+            .map(|r| {
+                let file = Path::new(s(r, "source_file"))
+                    .file_name()
+                    .map(|f| f.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                (
+                    s(r, "rule_id").to_owned(),
+                    file,
+                    num(r, "source_line") as u64,
+                )
+            })
+            .collect()
+    };
+    let want: BTreeSet<(String, String, u64)> = [
+        (
+            "anonymous-request-authorized",
+            "anonymous_creates_namespace_foo.json",
+            1,
+        ),
+        ("anonymous-request-authorized", "eks_test_logs.ndjson", 1),
+        ("anonymous-request-authorized", "eks_test_logs.ndjson", 3),
+        ("anonymous-request-authorized", "eks_test_logs.ndjson", 25),
+        (
+            "forbidden-request-from-unusual-user-agent",
+            "eks_test_logs.ndjson",
+            8,
+        ),
+        ("user-exec-into-pod", "exec_pod.json", 1),
+        ("user-exec-into-pod-pre-2026-02", "exec_pod.json", 1),
+    ]
+    .into_iter()
+    .map(|(r, f, l)| (r.to_owned(), f.to_owned(), l))
+    .collect();
+    let archived = fx
+        .run(&["hunt", "archive", "--format", "ndjson", "--fail-on-alerts"])
+        .expect_code(1)
+        .rows();
+    assert_eq!(pack(&archived), want);
+    let mut args = vec!["hunt"];
+    args.extend_from_slice(&inputs);
+    args.extend_from_slice(&["--format", "ndjson"]);
+    assert_eq!(pack(&fx.run(&args).ok().rows()), want);
     let stats = fx.run(&["stats", "archive", "--format", "csv"]).ok();
     assert_eq!(stats.stdout.lines().count(), 1, "{}", stats.stdout);
     Ok(())

@@ -290,7 +290,10 @@ fn standard_input_is_read_like_a_file() {
     let fx = Fx::new();
     let input = read_fixture("denials.jsonl");
     let run = fx
-        .run_with_stdin(&["hunt", "-", "--format", "ndjson"], Some(&input))
+        .run_with_stdin(
+            &["hunt", "-", "--rule", RULE, "--format", "ndjson"],
+            Some(&input),
+        )
         .ok();
     let alerts = run.rows();
     assert_eq!(ids(&alerts), set(&DENIAL_MATCHES));
@@ -440,6 +443,8 @@ fn output_files_formats_and_fail_on_alerts() -> TestResult {
     fx.run(&[
         "hunt",
         "archive",
+        "--rule",
+        RULE,
         "--format",
         "ndjson",
         "-o",
@@ -452,25 +457,30 @@ fn output_files_formats_and_fail_on_alerts() -> TestResult {
     // No silent overwrite.
     fx.write("keep.txt", b"precious\n");
     let refused = fx
-        .run(&["hunt", "archive", "--format", "ndjson", "-o", "keep.txt"])
+        .run(&[
+            "hunt", "archive", "--rule", RULE, "--format", "ndjson", "-o", "keep.txt",
+        ])
         .expect_code(2);
     assert!(refused.stderr.contains("keep.txt"), "{}", refused.stderr);
     assert!(refused.stderr.contains("--force"), "{}", refused.stderr);
     assert_eq!(fx.read("keep.txt"), b"precious\n");
     fx.run(&[
-        "hunt", "archive", "--format", "ndjson", "-o", "keep.txt", "--force",
+        "hunt", "archive", "--rule", RULE, "--format", "ndjson", "-o", "keep.txt", "--force",
     ])
     .ok();
     assert_eq!(fx.read("keep.txt"), first);
 
     // -o without --format writes NDJSON.
-    fx.run(&["hunt", "archive", "-o", "default.out"]).ok();
+    fx.run(&["hunt", "archive", "--rule", RULE, "-o", "default.out"])
+        .ok();
     assert_eq!(fx.read("default.out"), first);
 
     // Parquet.
     fx.run(&[
         "hunt",
         "archive",
+        "--rule",
+        RULE,
         "--format",
         "parquet",
         "-o",
@@ -481,10 +491,13 @@ fn output_files_formats_and_fail_on_alerts() -> TestResult {
     assert!(pq.len() > 8 && pq.starts_with(b"PAR1") && pq.ends_with(b"PAR1"));
 
     // CSV and table.
-    let csv = fx.run(&["hunt", "archive", "--format", "csv"]).ok().stdout;
+    let csv = fx
+        .run(&["hunt", "archive", "--rule", RULE, "--format", "csv"])
+        .ok()
+        .stdout;
     assert_eq!(csv.lines().count(), 9, "{csv}");
     let table = fx
-        .run(&["hunt", "archive", "--format", "table"])
+        .run(&["hunt", "archive", "--rule", RULE, "--format", "table"])
         .ok()
         .stdout;
     assert!(table.contains("sa-deny") || table.contains("system:serviceaccount:team-a:builder"));
@@ -495,13 +508,23 @@ fn output_files_formats_and_fail_on_alerts() -> TestResult {
 
     // --fail-on-alerts: 1 with alerts (output still written), 0 without.
     let alerting = fx
-        .run(&["hunt", "archive", "--format", "ndjson", "--fail-on-alerts"])
+        .run(&[
+            "hunt",
+            "archive",
+            "--rule",
+            RULE,
+            "--format",
+            "ndjson",
+            "--fail-on-alerts",
+        ])
         .expect_code(1);
     assert_eq!(alerting.rows().len(), 8);
     let quiet = fx
         .run(&[
             "hunt",
             "archive",
+            "--rule",
+            RULE,
             "--format",
             "ndjson",
             "--fail-on-alerts",
@@ -525,6 +548,8 @@ fn raw_hunt_skips_bad_lines_reports_them_and_records_them() {
         .run(&[
             "hunt",
             "bad.log",
+            "--rule",
+            RULE,
             "--format",
             "ndjson",
             "--rejects",
@@ -555,7 +580,9 @@ fn raw_hunt_skips_bad_lines_reports_them_and_records_them() {
     }
 
     // Without --rejects the summary says how to get them.
-    let plain = fx.run(&["hunt", "bad.log", "--format", "ndjson"]).ok();
+    let plain = fx
+        .run(&["hunt", "bad.log", "--rule", RULE, "--format", "ndjson"])
+        .ok();
     assert!(plain.stderr.contains("--rejects"), "{}", plain.stderr);
 
     // sql reads every line (no rule prefilter): all good events, same rejects.

@@ -15,7 +15,7 @@ use object_store::path::Path as ObjPath;
 use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
 use serde_json::Value;
 
-use crate::harness::{Fx, Row, TestResult, ids, ndjson};
+use crate::harness::{Fx, RULE, Row, TestResult, ids, ndjson};
 
 const BUCKET: &str = "audithound-test";
 const AZ_ACCOUNT: &str = "devstoreaccount1";
@@ -240,7 +240,7 @@ fn same_results_as_local(srv: &Server, name: &str) {
         .run(
             &fx,
             &[
-                "hunt", &lake, "--from", &day, "--to", &day, "--format", "ndjson",
+                "hunt", &lake, "--from", &day, "--to", &day, "--format", "ndjson", "--rule", RULE,
             ],
         )
         .ok()
@@ -250,7 +250,9 @@ fn same_results_as_local(srv: &Server, name: &str) {
 
     // Raw logs in the bucket are hunted like local raw logs.
     let local_raw = ids(&fx.hunt(&[mix]));
-    let remote_raw = srv.run(&fx, &["hunt", &raw, "--format", "ndjson"]).ok();
+    let remote_raw = srv
+        .run(&fx, &["hunt", &raw, "--format", "ndjson", "--rule", RULE])
+        .ok();
     assert_eq!(ids(&remote_raw.rows()), local_raw);
     assert_eq!(ids(&remote_raw.rows()), ids(&all));
 

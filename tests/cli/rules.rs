@@ -174,3 +174,98 @@ fn every_rule_sees_standard_input() {
     };
     assert_eq!(per_rule(&from_stdin), per_rule(&from_file));
 }
+
+/// A plain `hunt` runs the whole pack; over raw logs the lines are parsed once for all rules
+/// (staged to a temporary file) and the alerts are those of the archive, rule by rule.
+#[test]
+fn the_whole_pack_gives_the_same_alerts_raw_and_archived() {
+    let fx = Fx::new();
+    fx.denials_and_shapes();
+    let every = |rows: &[Row]| -> BTreeSet<(String, String)> {
+        rows.iter()
+            .map(|r| (s(r, "rule_id").to_owned(), s(r, "alert_id").to_owned()))
+            .collect()
+    };
+    let args = ["hunt", "denials.jsonl", "shapes", "--format", "ndjson"];
+    let raw = fx.run(&args).ok();
+    let raw_rows = raw.rows();
+    let rules_seen: BTreeSet<&str> = raw_rows.iter().map(|r| s(r, "rule_id")).collect();
+    assert!(rules_seen.contains(RULE), "{rules_seen:?}");
+    assert!(rules_seen.len() > 1, "only {rules_seen:?} fired");
+    fx.convert(&["denials.jsonl", "shapes"], "archive", &[]);
+    let arch = fx
+        .run(&["hunt", "archive", "--format", "ndjson"])
+        .ok()
+        .rows();
+    assert_eq!(every(&raw_rows), every(&arch));
+    // The seed rule's alerts are the same whether it runs alone or in the pack.
+    let alone = fx.hunt(&["denials.jsonl", "shapes"]);
+    let in_pack: BTreeSet<String> = raw_rows
+        .iter()
+        .filter(|r| s(r, "rule_id") == RULE)
+        .map(|r| s(r, "alert_id").to_owned())
+        .collect();
+    let alone: BTreeSet<String> = alone.iter().map(|r| s(r, "alert_id").to_owned()).collect();
+    assert_eq!(in_pack, alone);
+}
+
+/// `rules test DIR` runs a user folder's golden cases: a passing rule, a rule whose case fails
+/// (named, exit 1), and a rule without cases (exit 1).
+#[test]
+fn rules_test_runs_golden_cases_of_a_user_folder() {
+    let fx = Fx::new();
+    let shipped = |name: &str| {
+        std::fs::read(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("sql/rules")
+                .join(name),
+        )
+        .unwrap_or_else(|e| panic!("{e}"))
+    };
+    fx.write(
+        "rules/denied.sql",
+        &shipped("denied-service-account-request.sql"),
+    );
+    fx.write(
+        "rules/denied.cases.toml",
+        &shipped("denied-service-account-request.cases.toml"),
+    );
+    let ok = fx.run(&["rules", "test", "rules"]).ok();
+    assert!(ok.stdout.contains(&format!("ok   {RULE}")), "{}", ok.stdout);
+    assert!(ok.stdout.contains("1 passed, 0 failed"), "{}", ok.stdout);
+
+    // A case that claims an allowed request alerts: the rule is right, the case is wrong.
+    let mut wrong =
+        String::from_utf8(shipped("denied-service-account-request.cases.toml")).unwrap_or_default();
+    wrong.push_str(
+        "\n[[case]]\nname = \"allowed, yet expected to alert\"\nalert = true\npatch = '''{\"annotations\":{\"authorization.k8s.io/decision\":\"allow\"}}'''\n",
+    );
+    fx.write("rules/denied.cases.toml", wrong.as_bytes());
+    fx.write("rules/any-forbid.sql", ANY_FORBID.as_bytes());
+    let bad = fx.run(&["rules", "test", "rules"]).expect_code(1);
+    assert!(
+        bad.stdout
+            .contains("\"allowed, yet expected to alert\": expected an alert, got none"),
+        "{}",
+        bad.stdout
+    );
+    assert!(
+        bad.stdout.contains("FAIL any-forbid: no golden cases"),
+        "{}",
+        bad.stdout
+    );
+
+    // The shipped pack passes, and `rules show` prints a rule's file.
+    let all = fx.run(&["rules", "test"]).ok();
+    assert!(all.stdout.contains("0 failed, 0 without"), "{}", all.stdout);
+    let show = fx.run(&["rules", "show", "events-deleted"]).ok();
+    assert!(
+        show.stdout.starts_with("-- id: events-deleted"),
+        "{}",
+        show.stdout
+    );
+    assert!(show.stdout.contains("SELECT *"), "{}", show.stdout);
+    let nd = fx.run(&["rules", "--format", "ndjson"]).ok().rows();
+    assert_eq!(nd.len(), 20);
+    assert!(nd.iter().all(|r| !s(r, "elastic_rule_id").is_empty()));
+}
