@@ -25,6 +25,7 @@
 mod aks;
 mod ecs;
 mod eks;
+mod fast;
 mod gke;
 mod raw;
 
@@ -116,9 +117,9 @@ struct Doc<'a> {
     #[serde(borrow)]
     response_status: Option<raw::Status<'a>>,
     #[serde(borrow)]
-    request_object: Option<&'a RawValue>,
+    request_object: Option<RawText<'a>>,
     #[serde(borrow)]
-    response_object: Option<&'a RawValue>,
+    response_object: Option<RawText<'a>>,
     #[serde(borrow)]
     request_received_timestamp: Option<Str<'a>>,
     #[serde(borrow)]
@@ -169,6 +170,38 @@ struct Doc<'a> {
     /// Panther's normalised event time.
     #[serde(rename = "p_event_time", borrow)]
     p_event_time: Option<Str<'a>>,
+}
+
+/// The top-level keys of [`Doc`] that belong to a wrapper or to v1beta1 events: the fast path
+/// ([`fast`]) leaves a line holding any of them to serde.
+const WRAPPER_KEYS: [&str; 17] = [
+    "timestamp",
+    "metadata",
+    "items",
+    "records",
+    "properties",
+    "resourceId",
+    "message",
+    "messageType",
+    "logGroup",
+    "logEvents",
+    "protoPayload",
+    "kubernetes",
+    "_source",
+    "orchestrator",
+    "time",
+    "@timestamp",
+    "p_event_time",
+];
+
+/// A JSON value kept as its text (request and response bodies), as [`RawValue::get`] gives it.
+#[derive(Debug, Clone, Copy)]
+struct RawText<'a>(&'a str);
+
+impl<'de: 'a, 'a> Deserialize<'de> for RawText<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        <&'a RawValue>::deserialize(d).map(|v| RawText(v.get()))
+    }
 }
 
 /// What a wrapper adds to the raw events it carries: the one thing each wrapper module fills in.
@@ -256,6 +289,19 @@ fn parse_value_at(
     at: &Prefix<'_>,
     sink: &mut dyn Sink,
 ) {
+    // The common line, a raw event, is read by the fast path; whatever it leaves goes to serde.
+    if let Some(doc) = fast::doc(text).filter(raw::looks_like_event) {
+        let env = Envelope {
+            format: raw::FORMAT,
+            cluster,
+            time: fallback,
+        };
+        match raw::event(doc, &env) {
+            Ok(ev) => sink.event(ev),
+            Err(r) => sink.reject(at.wrap(r)),
+        }
+        return;
+    }
     let doc: Doc<'_> = match serde_json::from_str(text) {
         Ok(d) => d,
         Err(e) => {

@@ -31,42 +31,42 @@ pub(super) const FORMAT: &str = "raw";
 #[serde(rename_all = "camelCase")]
 pub(super) struct UserInfo<'a> {
     #[serde(borrow)]
-    username: Option<Str<'a>>,
+    pub(super) username: Option<Str<'a>>,
     #[serde(borrow)]
-    uid: Option<Str<'a>>,
+    pub(super) uid: Option<Str<'a>>,
     #[serde(borrow)]
-    groups: Option<Vec<Str<'a>>>,
+    pub(super) groups: Option<Vec<Str<'a>>>,
     #[serde(borrow)]
-    extra: Option<BTreeMap<Str<'a>, Option<Vec<Str<'a>>>>>,
+    pub(super) extra: Option<BTreeMap<Str<'a>, Option<Vec<Str<'a>>>>>,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub(super) struct ObjectRef<'a> {
     #[serde(borrow)]
-    resource: Option<Str<'a>>,
+    pub(super) resource: Option<Str<'a>>,
     #[serde(borrow)]
-    namespace: Option<Str<'a>>,
+    pub(super) namespace: Option<Str<'a>>,
     #[serde(borrow)]
-    name: Option<Str<'a>>,
+    pub(super) name: Option<Str<'a>>,
     #[serde(borrow)]
-    api_group: Option<Str<'a>>,
+    pub(super) api_group: Option<Str<'a>>,
     #[serde(borrow)]
-    api_version: Option<Str<'a>>,
+    pub(super) api_version: Option<Str<'a>>,
     #[serde(borrow)]
-    subresource: Option<Str<'a>>,
+    pub(super) subresource: Option<Str<'a>>,
 }
 
 #[derive(Deserialize, Default)]
 #[allow(clippy::struct_field_names)] // `status` is the Kubernetes field's name
 pub(super) struct Status<'a> {
-    code: Option<i32>,
+    pub(super) code: Option<i32>,
     #[serde(borrow)]
-    status: Option<Str<'a>>,
+    pub(super) status: Option<Str<'a>>,
     #[serde(borrow)]
-    reason: Option<Str<'a>>,
+    pub(super) reason: Option<Str<'a>>,
     #[serde(borrow)]
-    message: Option<Str<'a>>,
+    pub(super) message: Option<Str<'a>>,
 }
 
 #[derive(Deserialize)]
@@ -157,8 +157,8 @@ pub(super) fn event<'a>(doc: Doc<'a>, env: &Envelope<'_>) -> Result<Event<'a>, S
         authz_decision,
         authz_reason,
         annotations,
-        request_object: doc.request_object.map(|r| Cow::Borrowed(r.get())),
-        response_object: doc.response_object.map(|r| Cow::Borrowed(r.get())),
+        request_object: doc.request_object.map(|r| Cow::Borrowed(r.0)),
+        response_object: doc.response_object.map(|r| Cow::Borrowed(r.0)),
         source_format: env.format,
         cluster: env.cluster.map(|c| Cow::Owned(c.to_owned())),
     })
