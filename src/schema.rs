@@ -14,7 +14,9 @@ use datafusion::arrow::datatypes::{DataType, Field, Fields, Schema, SchemaRef, T
 
 /// Version of the schema, written into every Parquet file's key-value metadata under
 /// [`SCHEMA_VERSION_KEY`]. Bump it whenever a column is added, removed or changes type.
-pub const SCHEMA_VERSION: &str = "1";
+/// Version 2 added `impersonated_user_groups` and `object_fields` at the end of the file
+/// columns; a version-1 file reads them as null (see `src/schema.md`, "Versions").
+pub const SCHEMA_VERSION: &str = "2";
 /// Key of the schema version in the Parquet key-value metadata.
 pub const SCHEMA_VERSION_KEY: &str = "audithound.schema_version";
 /// Key of the declared row order in the Parquet key-value metadata.
@@ -83,6 +85,8 @@ fn build_schema(with_partitions: bool) -> Schema {
         s("source_format"),
         Field::new("source_file", DataType::Utf8, false),
         Field::new("source_line", DataType::UInt64, false),
+        Field::new("impersonated_user_groups", utf8_list(), true),
+        Field::new("object_fields", map_of(utf8_list()), true),
     ];
     if with_partitions {
         fields.push(Field::new("cluster", DataType::Utf8, false));
@@ -110,8 +114,8 @@ pub mod col {
     pub const EVENT_TIME: usize = 0;
     pub const AUTHZ_DECISION: usize = 24;
     pub const USER_NAME: usize = 7;
-    pub const CLUSTER: usize = 32;
-    pub const DATE: usize = 33;
+    pub const CLUSTER: usize = 34;
+    pub const DATE: usize = 35;
 }
 
 #[cfg(test)]

@@ -150,6 +150,9 @@ async fn test(dir: Option<&PathBuf>, strict: bool) -> Result<i32> {
         for (n, name) in &o.unexpected {
             writeln!(out, "     case {n} {name:?}: expected no alert, got one")?;
         }
+        if let Some(why) = &o.incomplete {
+            writeln!(out, "     {why}")?;
+        }
     }
     writeln!(
         out,

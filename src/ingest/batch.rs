@@ -34,6 +34,8 @@ pub struct EventRows {
     source_format: StringBuilder,
     source_file: StringBuilder,
     source_line: UInt64Builder,
+    impersonated_user_groups: ListBuilder<StringBuilder>,
+    object_fields: MapBuilder<StringBuilder, ListBuilder<StringBuilder>>,
     cluster: StringBuilder,
     date: StringBuilder,
     last_day: Option<(i64, String)>,
@@ -109,6 +111,12 @@ impl EventRows {
             source_format: StringBuilder::new(),
             source_file: StringBuilder::new(),
             source_line: UInt64Builder::new(),
+            impersonated_user_groups: ListBuilder::new(StringBuilder::new()),
+            object_fields: MapBuilder::new(
+                Some(map_names()),
+                StringBuilder::new(),
+                ListBuilder::new(StringBuilder::new()),
+            ),
             cluster: StringBuilder::new(),
             date: StringBuilder::new(),
             last_day: None,
@@ -164,41 +172,24 @@ impl EventRows {
         put(RESPONSE_OBJECT, e.response_object.as_deref());
         self.bytes += n + 64;
 
-        match &e.user_groups {
-            Some(g) => {
-                for v in g {
-                    self.user_groups.values().append_value(v);
-                }
-                self.user_groups.append(true);
-            }
-            None => self.user_groups.append(false),
-        }
-        match &e.source_ips {
-            Some(g) => {
-                for v in g {
-                    self.source_ips.values().append_value(v);
-                }
-                self.source_ips.append(true);
-            }
-            None => self.source_ips.append(false),
-        }
-        match &e.user_extra {
-            Some(m) => {
-                for (k, vals) in m {
-                    self.user_extra.keys().append_value(k);
-                    let list = self.user_extra.values();
-                    for v in vals {
-                        list.values().append_value(v);
-                    }
-                    list.append(true);
-                }
-                // Appending a map entry cannot fail: keys and values were appended in step.
-                let _ = self.user_extra.append(true);
-            }
-            None => {
-                let _ = self.user_extra.append(false);
-            }
-        }
+        append_list(&mut self.user_groups, e.user_groups.as_deref());
+        append_list(&mut self.source_ips, e.source_ips.as_deref());
+        append_list(
+            &mut self.impersonated_user_groups,
+            e.impersonated_user_groups.as_deref(),
+        );
+        append_list_map(
+            &mut self.user_extra,
+            e.user_extra
+                .as_ref()
+                .map(|m| m.iter().map(|(k, v)| (k.as_ref(), v.as_slice()))),
+        );
+        append_list_map(
+            &mut self.object_fields,
+            e.object_fields
+                .as_ref()
+                .map(|m| m.iter().map(|(k, v)| (k.as_str(), v.as_slice()))),
+        );
         self.response_code.append_option(e.response_code);
         match &e.annotations {
             Some(m) => {
@@ -265,6 +256,8 @@ impl EventRows {
             Arc::new(self.source_format.finish()),
             Arc::new(self.source_file.finish()),
             Arc::new(self.source_line.finish()),
+            Arc::new(self.impersonated_user_groups.finish()),
+            Arc::new(self.object_fields.finish()),
             Arc::new(self.cluster.finish()),
             Arc::new(self.date.finish()),
         ];
@@ -273,6 +266,32 @@ impl EventRows {
         self.bytes = 0;
         Ok(RecordBatch::try_new(event_schema(), columns)?)
     }
+}
+
+fn append_list<S: AsRef<str>>(b: &mut ListBuilder<StringBuilder>, v: Option<&[S]>) {
+    match v {
+        Some(items) => {
+            for s in items {
+                b.values().append_value(s);
+            }
+            b.append(true);
+        }
+        None => b.append(false),
+    }
+}
+
+/// A `map<string, list<string>>` entry from pairs already in key order.
+fn append_list_map<'m, S: AsRef<str> + 'm>(
+    b: &mut MapBuilder<StringBuilder, ListBuilder<StringBuilder>>,
+    pairs: Option<impl Iterator<Item = (&'m str, &'m [S])>>,
+) {
+    let present = pairs.is_some();
+    for (k, vals) in pairs.into_iter().flatten() {
+        b.keys().append_value(k);
+        append_list(b.values(), Some(vals));
+    }
+    // Appending a map entry cannot fail: keys and values were appended in step.
+    let _ = b.append(present);
 }
 
 #[cfg(test)]

@@ -25,7 +25,7 @@ use datafusion::logical_expr::{Expr, col, lit};
 use datafusion::physical_plan::SendableRecordBatchStream;
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::streaming::PartitionStream;
-use datafusion::prelude::{SessionConfig, SessionContext};
+use datafusion::prelude::{DataFrame, SessionConfig, SessionContext};
 use datafusion::scalar::ScalarValue;
 use futures::StreamExt;
 
@@ -35,6 +35,8 @@ use crate::error::{Error, Result};
 use crate::ingest::input::{Source, expand};
 use crate::ingest::scan::{Reject, ScanOptions, ScanStats, scan_source};
 use crate::ingest::timestamp::{MICROS_PER_DAY, date_string, parse_micros};
+use crate::query::functions;
+use crate::query::rules::{self, Rule};
 use crate::schema::{event_schema, file_schema};
 
 /// Default memory limit of the query engine: 512 MiB, beyond which sorts and aggregations spill.
@@ -104,6 +106,8 @@ pub struct Scope {
     /// Exclusive end, microseconds UTC.
     pub to: Option<i64>,
     pub clusters: Vec<String>,
+    /// How far before `from` the rules look back (new-terms history), microseconds.
+    pub history: i64,
 }
 
 /// Parses `--from`/`--to`: a date (`2026-01-05`, meaning that whole day for `--to`) or RFC 3339.
@@ -122,6 +126,15 @@ pub fn parse_bound(s: &str, is_end: bool) -> Result<i64> {
 }
 
 impl Scope {
+    /// This scope with `from` moved back by the history the rules need.
+    fn widened(&self) -> Scope {
+        Scope {
+            from: self.from.map(|f| f - self.history),
+            history: 0,
+            ..self.clone()
+        }
+    }
+
     fn filters(&self) -> Vec<Expr> {
         let ts = |v: i64| {
             lit(ScalarValue::TimestampMicrosecond(
@@ -314,11 +327,16 @@ pub struct Engine {
     _spool: Option<Arc<tempfile::TempPath>>,
     /// Raw input staged once for several rules ([`Engine::stage_raw`]), deleted on drop.
     staged: Option<tempfile::TempDir>,
+    /// The time range and clusters asked for.
+    pub scope: Scope,
+    /// The data within the scope widened by its history, when rules look back before `from`.
+    wide: Option<DataFrame>,
 }
 
 impl Engine {
     /// Builds the session and registers `data` as `audit`, limited to `scope`.
     pub async fn open(data: &Data, scope: &Scope, opts: &EngineOptions) -> Result<Self> {
+        let wide_scope = scope.widened();
         if opts.scheduler.is_some() && matches!(data, Data::Raw(..)) {
             return Err(Error::Usage(crate::cluster::RAW_NOT_DISTRIBUTABLE.into()));
         }
@@ -372,8 +390,8 @@ impl Engine {
                         let days = DayListing {
                             inner: crate::store::store_for(&loc.root)?,
                             root: loc.path.clone(),
-                            from: scope.from.map(date_string),
-                            to: scope.to.map(|t| date_string(t - 1)),
+                            from: wide_scope.from.map(date_string),
+                            to: wide_scope.to.map(|t| date_string(t - 1)),
                         };
                         ctx.register_object_store(&loc.root, Arc::new(days));
                         url::Url::parse(&loc.dir_url()).map_err(|e| {
@@ -408,17 +426,44 @@ impl Engine {
             }
         }
         let mut df = ctx.table(BASE_TABLE).await?;
-        for f in scope.filters() {
+        for f in wide_scope.filters() {
             df = df.filter(f)?;
         }
+        let wide = (scope.history > 0 && scope.from.is_some()).then(|| df.clone());
+        if wide.is_some() {
+            for f in scope.filters() {
+                df = df.filter(f)?;
+            }
+        }
         ctx.register_table(TABLE, df.into_view())?;
+        functions::register(&ctx);
         Ok(Self {
             ctx,
             raw,
             distributed: opts.scheduler.is_some(),
             _spool: spool,
             staged: None,
+            scope: scope.clone(),
+            wide,
         })
+    }
+
+    /// Plans `rule` with table `audit` reaching back by the scope's history (the rule's own
+    /// look-back may be shorter; the model cuts it). Without history, the same as planning it.
+    pub async fn plan_with_history(&self, rule: &Rule) -> Result<DataFrame> {
+        let Some(wide) = &self.wide else {
+            return rules::plan(&self.ctx, rule).await;
+        };
+        // The plan keeps the table it was planned against, so `audit` is swapped for the time
+        // of planning only.
+        let narrow = self.ctx.deregister_table(TABLE)?;
+        self.ctx.register_table(TABLE, wide.clone().into_view())?;
+        let planned = rules::plan(&self.ctx, rule).await;
+        let _ = self.ctx.deregister_table(TABLE)?;
+        if let Some(t) = narrow {
+            self.ctx.register_table(TABLE, t)?;
+        }
+        planned
     }
 
     /// Raw input only: parses it once into a temporary Parquet file (the scope and the
@@ -439,9 +484,12 @@ impl Engine {
         // Read back once or a few times, then deleted: fast to write beats small.
         opts.global.compression = Some("lz4_raw".into());
         opts.global.max_row_group_size = 65_536;
-        self.ctx
-            .table(TABLE)
-            .await?
+        // With rules that look back, the history is staged too.
+        let source = match &self.wide {
+            Some(w) => w.clone(),
+            None => self.ctx.table(TABLE).await?,
+        };
+        source
             .write_parquet(
                 &file.display().to_string(),
                 datafusion::dataframe::DataFrameWriteOptions::new().with_single_file_output(true),
@@ -449,19 +497,26 @@ impl Engine {
             )
             .await?;
         let _ = self.ctx.deregister_table(TABLE)?;
-        if file.exists() {
+        let staged = if file.exists() {
             self.ctx
-                .register_parquet(
-                    TABLE,
-                    &file.display().to_string(),
+                .read_parquet(
+                    file.display().to_string(),
                     datafusion::prelude::ParquetReadOptions::default(),
                 )
-                .await?;
+                .await?
         } else {
             // No event passed the scope and the prefilter: nothing was written.
             let empty = datafusion::datasource::MemTable::try_new(event_schema(), vec![vec![]])?;
-            self.ctx.register_table(TABLE, Arc::new(empty))?;
+            self.ctx.read_table(Arc::new(empty))?
+        };
+        let mut narrow = staged.clone();
+        if self.wide.is_some() {
+            for f in self.scope.filters() {
+                narrow = narrow.filter(f)?;
+            }
+            self.wide = Some(staged);
         }
+        self.ctx.register_table(TABLE, narrow.into_view())?;
         self.staged = Some(dir);
         Ok(())
     }

@@ -16,6 +16,21 @@
 //! so the expected alerts are exact: the rule must alert on the cases marked `alert = true` and
 //! on no other. The cases run as raw log lines through the same parser, prefilter and engine as
 //! `hunt`, so a `requires:` literal that would hide a real match fails the test too.
+//!
+//! Rules that look at several events (aggregations, sequences, new terms) have cases of several
+//! events, each the base with its own patch; `alerts` lists which of them (1-based) must carry an
+//! alert (the representative event of a group, the last event of a sequence, the first sighting
+//! of a term), and every other must not:
+//!
+//! ```toml
+//! [[case]]
+//! name = "a burst of three secrets in one window"
+//! events = ['''{"objectRef":{"name":"a"}}''', '''{"objectRef":{"name":"b"}}''', '''{"objectRef":{"name":"c"}}''']
+//! alerts = [1]
+//! ```
+//!
+//! Event `k` of case `n` gets the audit id `case-<n>-<k>`. Such rules run each case on its own,
+//! so cases cannot count in each other's groups.
 
 use std::collections::BTreeSet;
 use std::io::Write;
@@ -28,6 +43,7 @@ use crate::error::{Error, Result};
 use crate::ingest::input::Source;
 use crate::query::engine::{Data, Engine, EngineOptions, Scope};
 use crate::query::hunt;
+use crate::query::models::Model;
 use crate::query::rules::{self, Rule};
 
 #[derive(Debug, Deserialize)]
@@ -38,14 +54,41 @@ struct CaseFile {
     cases: Vec<Case>,
 }
 
-/// One golden case.
+/// One golden case: one event (`patch`, `alert`) or several (`events`, `alerts`).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Case {
     name: String,
-    alert: bool,
+    #[serde(default)]
+    alert: Option<bool>,
     #[serde(default)]
     patch: Option<String>,
+    /// Several events, each the base with its patch applied, in this order.
+    #[serde(default)]
+    events: Option<Vec<String>>,
+    /// Which of `events` (1-based) must raise an alert; every other must not.
+    #[serde(default)]
+    alerts: Option<Vec<usize>>,
+}
+
+/// One case's events as log lines, by audit id, and the ids that must alert.
+#[derive(Debug)]
+struct CaseEvents {
+    name: String,
+    /// (audit id, JSON line)
+    lines: Vec<(String, String)>,
+    expect: BTreeSet<String>,
+}
+
+impl CaseEvents {
+    /// Whether the case has an event that must alert.
+    fn fires(&self) -> bool {
+        !self.expect.is_empty()
+    }
+    /// Whether the case has an event that must not.
+    fn misses(&self) -> bool {
+        self.lines.len() > self.expect.len()
+    }
 }
 
 /// The outcome of one rule's golden cases.
@@ -53,15 +96,17 @@ struct Case {
 pub struct Outcome {
     pub rule: String,
     pub cases: usize,
-    /// Cases marked `alert = true` that raised none: (number, name).
+    /// Events that should have raised an alert and did not: (case number, what).
     pub missed: Vec<(usize, String)>,
-    /// Cases marked `alert = false` that raised one.
+    /// Events that raised an alert and should not have.
     pub unexpected: Vec<(usize, String)>,
+    /// What the cases lack: an event that must alert, or a near miss that must not.
+    pub incomplete: Option<String>,
 }
 
 impl Outcome {
     pub fn passed(&self) -> bool {
-        self.missed.is_empty() && self.unexpected.is_empty()
+        self.missed.is_empty() && self.unexpected.is_empty() && self.incomplete.is_none()
     }
 }
 
@@ -81,8 +126,8 @@ fn merge(target: &mut Value, patch: &Value) {
     }
 }
 
-/// The events of a case file, one JSON line each, with their case names and expectations.
-fn events(path: &str, text: &str) -> Result<Vec<(String, bool, String)>> {
+/// The events of a case file, case by case.
+fn cases(path: &str, text: &str) -> Result<Vec<CaseEvents>> {
     let bad = |message: String| Error::Rule {
         path: path.to_owned(),
         message,
@@ -93,30 +138,73 @@ fn events(path: &str, text: &str) -> Result<Vec<(String, bool, String)>> {
     if file.cases.is_empty() {
         return Err(bad("golden cases: no [[case]]".into()));
     }
-    let mut out = Vec::new();
-    for (i, c) in file.cases.iter().enumerate() {
-        let n = i + 1;
+    let event = |n: usize, name: &str, patch: Option<&String>, id: String| -> Result<String> {
         let mut ev = base.clone();
-        if let Some(p) = &c.patch {
+        if let Some(p) = patch {
             let p: Value = serde_json::from_str(p).map_err(|e| {
                 bad(format!(
-                    "golden case {n} ({:?}): patch is not JSON: {e}",
-                    c.name
+                    "golden case {n} ({name:?}): patch is not JSON: {e}"
                 ))
             })?;
             merge(&mut ev, &p);
         }
         if let Value::Object(m) = &mut ev {
-            m.insert("auditID".into(), Value::String(format!("case-{n}")));
+            m.insert("auditID".into(), Value::String(id));
         }
-        out.push((c.name.clone(), c.alert, ev.to_string()));
+        Ok(ev.to_string())
+    };
+    let mut out = Vec::new();
+    for (i, c) in file.cases.iter().enumerate() {
+        let n = i + 1;
+        let shape_error = || {
+            bad(format!(
+                "golden case {n} ({:?}): give either `alert` (and an optional `patch`) or `events` and `alerts`",
+                c.name
+            ))
+        };
+        let (lines, expect) = match (&c.events, &c.alerts, c.alert) {
+            (None, None, Some(alert)) => {
+                let id = format!("case-{n}");
+                let line = event(n, &c.name, c.patch.as_ref(), id.clone())?;
+                let expect = if alert {
+                    [id.clone()].into()
+                } else {
+                    BTreeSet::new()
+                };
+                (vec![(id, line)], expect)
+            }
+            (Some(evs), Some(alerts), None) if c.patch.is_none() && !evs.is_empty() => {
+                let mut lines = Vec::new();
+                for (k, p) in evs.iter().enumerate() {
+                    let id = format!("case-{n}-{}", k + 1);
+                    lines.push((id.clone(), event(n, &c.name, Some(p), id)?));
+                }
+                let mut expect = BTreeSet::new();
+                for &k in alerts {
+                    if k == 0 || k > evs.len() {
+                        return Err(bad(format!(
+                            "golden case {n} ({:?}): alerts names event {k}, but there are {}",
+                            c.name,
+                            evs.len()
+                        )));
+                    }
+                    expect.insert(format!("case-{n}-{k}"));
+                }
+                (lines, expect)
+            }
+            _ => return Err(shape_error()),
+        };
+        out.push(CaseEvents {
+            name: c.name.clone(),
+            lines,
+            expect,
+        });
     }
     Ok(out)
 }
 
-/// Runs one rule over its golden cases (given as the text of its `.cases.toml`).
-pub async fn run(rule: &Rule, cases_path: &str, cases_text: &str) -> Result<Outcome> {
-    let evs = events(cases_path, cases_text)?;
+/// The audit ids of the events `rule` alerts on, over `lines` given as one raw log file.
+async fn fired<'l>(rule: &Rule, lines: impl Iterator<Item = &'l str>) -> Result<BTreeSet<String>> {
     let mut tmp = tempfile::Builder::new()
         .prefix("audithound-golden-")
         .suffix(".jsonl")
@@ -125,7 +213,7 @@ pub async fn run(rule: &Rule, cases_path: &str, cases_text: &str) -> Result<Outc
             path: std::env::temp_dir(),
             source,
         })?;
-    for (_, _, line) in &evs {
+    for line in lines {
         writeln!(tmp, "{line}").map_err(|source| Error::Output {
             path: tmp.path().to_path_buf(),
             source,
@@ -159,22 +247,57 @@ pub async fn run(rule: &Rule, cases_path: &str, cases_text: &str) -> Result<Outc
             fired.insert(ids.value(i).to_owned());
         }
     }
+    Ok(fired)
+}
+
+/// Runs one rule over its golden cases (given as the text of its `.cases.toml`). The cases of
+/// a single-event rule run together, as one log; those of an aggregation, sequence or new-terms
+/// rule each on its own, since their events would otherwise count in each other's groups.
+pub async fn run(rule: &Rule, cases_path: &str, cases_text: &str) -> Result<Outcome> {
+    let all = cases(cases_path, cases_text)?;
+    let incomplete = if !all.iter().any(CaseEvents::fires) {
+        Some("no case has an event that must raise an alert".to_owned())
+    } else if !all.iter().any(CaseEvents::misses) {
+        Some("no case has a near miss that must not raise an alert".to_owned())
+    } else {
+        None
+    };
+    let together = rule.model == Model::Event;
+    let mut hits = BTreeSet::new();
+    if together {
+        hits = fired(
+            rule,
+            all.iter()
+                .flat_map(|c| c.lines.iter().map(|(_, l)| l.as_str())),
+        )
+        .await?;
+    }
     let mut missed = Vec::new();
     let mut unexpected = Vec::new();
-    for (i, (name, alert, _)) in evs.iter().enumerate() {
+    for (i, c) in all.iter().enumerate() {
         let n = i + 1;
-        let hit = fired.contains(&format!("case-{n}"));
-        if *alert && !hit {
-            missed.push((n, name.clone()));
-        } else if !*alert && hit {
-            unexpected.push((n, name.clone()));
+        if !together {
+            hits = fired(rule, c.lines.iter().map(|(_, l)| l.as_str())).await?;
+        }
+        for (k, (id, _)) in c.lines.iter().enumerate() {
+            let what = if c.lines.len() == 1 {
+                c.name.clone()
+            } else {
+                format!("{} (event {})", c.name, k + 1)
+            };
+            match (c.expect.contains(id), hits.contains(id)) {
+                (true, false) => missed.push((n, what)),
+                (false, true) => unexpected.push((n, what)),
+                _ => {}
+            }
         }
     }
     Ok(Outcome {
         rule: rule.id.clone(),
-        cases: evs.len(),
+        cases: all.len(),
         missed,
         unexpected,
+        incomplete,
     })
 }
 
@@ -207,11 +330,6 @@ mod tests {
             let path = cases_path(&r.path);
             let text = rules::shipped_cases(&r.path)
                 .unwrap_or_else(|| panic!("{} has no golden cases ({path})", r.id));
-            let evs = events(&path, text).unwrap_or_else(|e| panic!("{e}"));
-            assert!(
-                evs.iter().any(|e| e.1) && evs.iter().any(|e| !e.1),
-                "{path}: needs cases that alert and near misses that do not"
-            );
             let o = run(r, &path, text).await.unwrap_or_else(|e| panic!("{e}"));
             if !o.passed() {
                 failed.push(o);

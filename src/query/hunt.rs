@@ -10,15 +10,18 @@ use datafusion::functions::expr_fn::{coalesce, concat_ws, md5, split_part, start
 use datafusion::functions_nested::expr_fn::{array_element, map_extract};
 use datafusion::logical_expr::{Expr, cast, col, lit, when};
 use datafusion::prelude::{DataFrame, SessionContext};
+use datafusion::scalar::ScalarValue;
 
 use crate::error::{Error, Result};
 use crate::query::engine::Engine;
-use crate::query::rules::{Rule, plan, read_only};
+use crate::query::models;
+use crate::query::rules::{Rule, read_only};
 
 /// The columns of an alert, in order.
-pub const ALERT_COLUMNS: [&str; 30] = [
+pub const ALERT_COLUMNS: [&str; 32] = [
     "rule_id",
     "rule_name",
+    "elastic_rule_id",
     "severity",
     "risk_score",
     "alert_id",
@@ -47,6 +50,7 @@ pub const ALERT_COLUMNS: [&str; 30] = [
     "source_file",
     "source_line",
     "cluster",
+    "details",
 ];
 
 fn text(e: Expr) -> Expr {
@@ -60,10 +64,12 @@ fn extra(key: &str) -> Expr {
     )
 }
 
-/// The alert projection of a rule's matches.
-pub fn alert_exprs(rule: &Rule) -> Result<Vec<Expr>> {
+/// The alert projection of a rule's matches; `has_details` when they carry a `details` column
+/// (aggregations, sequences, new terms), which then also goes into the alert id, so two windows
+/// or terms of one event give two alerts.
+pub fn alert_exprs(rule: &Rule, has_details: bool) -> Result<Vec<Expr>> {
     let is_sa = starts_with(col("user_name"), lit("system:serviceaccount:"));
-    let id_parts = vec![
+    let mut id_parts = vec![
         lit(rule.id.clone()),
         text(col("audit_id")),
         text(col("stage")),
@@ -74,9 +80,20 @@ pub fn alert_exprs(rule: &Rule) -> Result<Vec<Expr>> {
         text(col("namespace")),
         text(col("object_name")),
     ];
+    let details = if has_details {
+        id_parts.push(text(col("details")));
+        cast(col("details"), DataType::Utf8)
+    } else {
+        lit(ScalarValue::Utf8(None))
+    };
+    let elastic_id = match rule.get("elastic_rule_id") {
+        "" => lit(ScalarValue::Utf8(None)),
+        id => lit(id.to_owned()),
+    };
     Ok(vec![
         lit(rule.id.clone()).alias("rule_id"),
         lit(rule.name.clone()).alias("rule_name"),
+        elastic_id.alias("elastic_rule_id"),
         lit(rule.severity.clone()).alias("severity"),
         lit(rule.risk_score).alias("risk_score"),
         md5(concat_ws(lit("|"), id_parts)).alias("alert_id"),
@@ -112,6 +129,7 @@ pub fn alert_exprs(rule: &Rule) -> Result<Vec<Expr>> {
         col("source_file"),
         col("source_line"),
         col("cluster"),
+        details.alias("details"),
     ])
 }
 
@@ -123,9 +141,10 @@ pub async fn alerts(engine: &Engine, rules: &[Rule], limit: Option<usize>) -> Re
     // alerts (few next to the events) are merged and sorted here.
     let local = (engine.distributed && rules.len() > 1).then(SessionContext::new);
     for r in rules {
-        let mut df = plan(&engine.ctx, r)
-            .await?
-            .select(alert_exprs(r)?)
+        let matches = models::matches(engine, r).await?;
+        let has_details = matches.schema().has_column_with_unqualified_name("details");
+        let mut df = matches
+            .select(alert_exprs(r, has_details)?)
             .map_err(|e| Error::Rule {
                 path: r.path.clone(),
                 message: format!("the rule must return the columns of table audit (SELECT *): {e}"),
@@ -216,7 +235,7 @@ pub async fn stats(engine: &Engine, rule: &Rule, keys: &[GroupKey]) -> Result<Da
         }
     }
     let keys = &uniq[..];
-    let matches = plan(&engine.ctx, rule).await?;
+    let matches = models::matches(engine, rule).await?;
     let view = "audithound_matches";
     let _ = engine.ctx.deregister_table(view)?;
     engine.ctx.register_table(view, matches.into_view())?;

@@ -4,11 +4,15 @@
 //! an archive, or a streaming table fed by [`crate::ingest`] for raw logs) limited to a scope of
 //! dates and clusters → [`rules`] loads the `.sql` rules, parses their headers and checks their
 //! plans read-only → [`session`] opens both for a command → [`hunt`] builds the alert and stats queries as DataFusion expressions →
-//! [`output`] renders a query's result as a table, NDJSON, CSV or Parquet.
+//! [`output`] renders a query's result as a table, NDJSON, CSV or Parquet. [`models`] runs each
+//! rule's execution model (single event, aggregation, sequence, new terms); [`functions`] adds the
+//! SQL functions rules use (`url_decode`, `json_build_object`).
 
 pub mod engine;
+pub mod functions;
 pub mod golden;
 pub mod hunt;
+pub mod models;
 pub mod output;
 pub mod rules;
 pub mod session;

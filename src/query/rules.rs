@@ -15,6 +15,7 @@ use datafusion::prelude::{DataFrame, SessionContext};
 
 use crate::error::{Error, Result};
 use crate::ingest::prefilter::{LineFilter, Prefilter};
+use crate::query::models::Model;
 
 /// `(path, rule text, golden cases text)` of each shipped rule, from its id.
 macro_rules! shipped {
@@ -74,6 +75,8 @@ pub struct Rule {
     pub meta: BTreeMap<String, String>,
     /// Literal groups a raw line must hold to possibly match (`requires:` lines).
     pub requires: Vec<Vec<String>>,
+    /// How the rule runs (header `model`, default `event`).
+    pub model: Model,
     pub sql: String,
     pub path: String,
 }
@@ -192,6 +195,7 @@ pub fn parse_rule(path: &str, text: &str) -> std::result::Result<Rule, String> {
     if !(0..=100).contains(&risk_score) {
         return Err("risk_score must be a whole number from 0 to 100".to_owned());
     }
+    let model = Model::from_header(|k| meta.get(k).cloned())?;
     let sql = sql_lines.join("\n").trim().to_owned();
     if sql.is_empty() {
         return Err("no SQL after the header".to_owned());
@@ -203,6 +207,7 @@ pub fn parse_rule(path: &str, text: &str) -> std::result::Result<Rule, String> {
         risk_score,
         meta,
         requires,
+        model,
         sql,
         path: path.to_owned(),
     })

@@ -66,6 +66,7 @@ impl QueryOptions {
                 .map(|s| parse_bound(s, true))
                 .transpose()?,
             clusters: self.clusters.clone(),
+            history: 0,
         })
     }
 }
@@ -97,7 +98,9 @@ pub async fn prepare(q: &QueryOptions, only: &[String], prefilter: bool) -> Resu
         rules.retain(|r| only.contains(&r.id));
     }
     let data = Data::from_paths(&q.paths)?;
-    let scope = q.scope()?;
+    let mut scope = q.scope()?;
+    // New-terms rules compare with the history before each event: read that far back.
+    scope.history = rules.iter().map(|r| r.model.history()).max().unwrap_or(0);
     let mut scan = q.scan.clone();
     // Raw logs: lines that lack every rule's literals cannot match; skip parsing them.
     if prefilter && let Some(f) = rules::line_filter(&rules) {

@@ -228,6 +228,7 @@ impl Gatherer {
             from: from_day.map(|d| d * MICROS_PER_DAY),
             to: to_day_excl.map(|d| d * MICROS_PER_DAY),
             clusters: self.clusters.clone(),
+            history: 0,
         };
         Engine::open(&self.data, &scope, &self.opts).await
     }

@@ -12,9 +12,10 @@ use crate::harness::{
 };
 
 /// The columns of an alert, in order (`src/query/hunt.rs`).
-const ALERT_COLUMNS: [&str; 30] = [
+const ALERT_COLUMNS: [&str; 32] = [
     "rule_id",
     "rule_name",
+    "elastic_rule_id",
     "severity",
     "risk_score",
     "alert_id",
@@ -43,6 +44,7 @@ const ALERT_COLUMNS: [&str; 30] = [
     "source_file",
     "source_line",
     "cluster",
+    "details",
 ];
 
 // ------------------------------------------------------------------------------------------------
@@ -118,6 +120,10 @@ fn hunting_the_archive_and_the_raw_logs_gives_the_same_alerts() {
     let m = by_id(&from_raw);
     let plain = &m["sa-deny-plain"];
     assert_eq!(s(plain, "rule_id"), RULE);
+    assert_eq!(
+        s(plain, "elastic_rule_id"),
+        "63c056a0-339a-11ed-a261-0242ac120002"
+    );
     assert_eq!(
         s(plain, "rule_name"),
         "Kubernetes Denied Service Account Request"

@@ -146,6 +146,11 @@ fn event<'a>(e: GkeEntry<'a>, cluster: Option<&str>) -> Result<Event<'a>, String
     let meta = p.request_metadata.unwrap_or_default();
     let status = p.status.unwrap_or_default();
     let label = |key: &str| e.labels.as_ref().and_then(|l| l.get(key).cloned());
+    let object_fields = super::objects::extract(
+        path.resource.as_deref(),
+        p.request.map(RawValue::get),
+        p.response.map(RawValue::get),
+    );
     Ok(Event {
         event_time,
         received_time,
@@ -163,6 +168,7 @@ fn event<'a>(e: GkeEntry<'a>, cluster: Option<&str>) -> Result<Event<'a>, String
         user_groups: None,
         user_extra: None,
         impersonated_user_name: None,
+        impersonated_user_groups: None,
         source_ips: meta.caller_ip.map(|ip| vec![ip]),
         user_agent: meta.caller_supplied_user_agent,
         resource: path.resource,
@@ -181,6 +187,7 @@ fn event<'a>(e: GkeEntry<'a>, cluster: Option<&str>) -> Result<Event<'a>, String
         annotations: e.labels,
         request_object: p.request.map(|r| Cow::Borrowed(r.get())),
         response_object: p.response.map(|r| Cow::Borrowed(r.get())),
+        object_fields,
         source_format: FORMAT,
         cluster: cluster.map(|c| Cow::Owned(c.to_owned())).or_else(|| {
             e.resource

@@ -27,6 +27,7 @@ mod ecs;
 mod eks;
 mod fast;
 mod gke;
+pub mod objects;
 mod raw;
 
 use std::borrow::Cow;
@@ -57,6 +58,7 @@ pub struct Event<'a> {
     pub user_groups: Option<Vec<Str<'a>>>,
     pub user_extra: Option<BTreeMap<Str<'a>, Vec<Str<'a>>>>,
     pub impersonated_user_name: Option<Str<'a>>,
+    pub impersonated_user_groups: Option<Vec<Str<'a>>>,
     pub source_ips: Option<Vec<Str<'a>>>,
     pub user_agent: Option<Str<'a>>,
     pub resource: Option<Str<'a>>,
@@ -74,6 +76,8 @@ pub struct Event<'a> {
     pub annotations: Option<BTreeMap<Str<'a>, Str<'a>>>,
     pub request_object: Option<Str<'a>>,
     pub response_object: Option<Str<'a>>,
+    /// Values inside the bodies that rules test ([`objects`]), sorted by path.
+    pub object_fields: Option<Vec<(String, Vec<String>)>>,
     pub source_format: &'static str,
     /// The cluster a wrapper names (AKS resource id, EKS log group, GKE cluster label).
     pub cluster: Option<Str<'a>>,

@@ -7,11 +7,12 @@
 //! | `event_time` | `stageTimestamp`, else `requestReceivedTimestamp`, `timestamp` (v1beta1), `metadata.creationTimestamp`, `p_event_time` (Panther), the wrapper's time |
 //! | `received_time` | `requestReceivedTimestamp`, else `timestamp` |
 //! | `user_*` | `user.username`, `.uid`, `.groups`, `.extra` |
-//! | `impersonated_user_name` | `impersonatedUser.username` |
+//! | `impersonated_user_name`, `impersonated_user_groups` | `impersonatedUser.username`, `.groups` |
 //! | `resource`, `subresource`, `namespace`, `object_name`, `api_group`, `api_version` | `objectRef.*` |
 //! | `response_*` | `responseStatus.code`, `.status`, `.reason`, `.message` |
 //! | `authz_decision`, `authz_reason` | `annotations["authorization.k8s.io/decision"]`, `["…/reason"]` |
 //! | `request_object`, `response_object` | `requestObject`, `responseObject`, kept as raw JSON text |
+//! | `object_fields` | values inside both bodies ([`super::objects`]) |
 //!
 //! The keys are read in the same serde pass that recognises the line's shape ([`super::Doc`]),
 //! so a raw event costs one parse. Lists (`EventList.items`, a top-level array) are unwrapped by
@@ -125,6 +126,15 @@ pub(super) fn event<'a>(doc: Doc<'a>, env: &Envelope<'_>) -> Result<Event<'a>, S
     };
     let obj = doc.object_ref.unwrap_or_default();
     let status = doc.response_status.unwrap_or_default();
+    let (impersonated_user_name, impersonated_user_groups) = match doc.impersonated_user {
+        Some(u) => (u.username, u.groups),
+        None => (None, None),
+    };
+    let object_fields = super::objects::extract(
+        obj.resource.as_deref(),
+        doc.request_object.map(|r| r.0),
+        doc.response_object.map(|r| r.0),
+    );
     Ok(Event {
         event_time,
         received_time: recv_ts.or(top_ts),
@@ -141,7 +151,8 @@ pub(super) fn event<'a>(doc: Doc<'a>, env: &Envelope<'_>) -> Result<Event<'a>, S
                 .map(|(k, v)| (k, v.unwrap_or_default()))
                 .collect()
         }),
-        impersonated_user_name: doc.impersonated_user.and_then(|u| u.username),
+        impersonated_user_name,
+        impersonated_user_groups,
         source_ips: doc.source_ips,
         user_agent: doc.user_agent,
         resource: obj.resource,
@@ -159,6 +170,7 @@ pub(super) fn event<'a>(doc: Doc<'a>, env: &Envelope<'_>) -> Result<Event<'a>, S
         annotations,
         request_object: doc.request_object.map(|r| Cow::Borrowed(r.0)),
         response_object: doc.response_object.map(|r| Cow::Borrowed(r.0)),
+        object_fields,
         source_format: env.format,
         cluster: env.cluster.map(|c| Cow::Owned(c.to_owned())),
     })

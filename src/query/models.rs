@@ -1,0 +1,252 @@
+//! Execution models: how a rule's query becomes the events it alerts on.
+//!
+//! A rule's header names its model (`-- model:`, default `event`); every model ends in event rows
+//! of table `audit`, one per alert, plus an optional `details` column (JSON text) that the alert
+//! carries:
+//!
+//! | model | the rule's SQL is | the runner adds | Elastic rule types |
+//! |---|---|---|---|
+//! | `event` | the alerts: `SELECT * FROM audit WHERE ...` | — | KQL/Lucene query, EQL `any where` |
+//! | `aggregation` | the whole aggregation: groups per window, `HAVING`, one representative event per group with `details` | — | ES\|QL `STATS ... BY ... \| WHERE`, threshold |
+//! | `sequence` | the whole join: the last event of each sequence with `details` | — | EQL `sequence by ... with maxspan` |
+//! | `new_terms` | the events that count: `SELECT * FROM audit WHERE ...` | the first sighting of each term, against the history window before it | new_terms, ES\|QL first-seen |
+//!
+//! **New terms, precisely.** Header keys `new_terms_fields` (one to three columns; a list column
+//! such as `source_ips` gives one term per element) and `history_window_start` (`now-7d`). An event
+//! matching the rule's query alerts for a term (the tuple of its fields' values) when no other
+//! matching event with the same term happened in the `history_window_start` before it: an earlier
+//! sighting at exactly `event time - window` still counts as seen (the window is closed at its
+//! start), one a microsecond older does not. Events at the same instant are ordered by audit id,
+//! file and line, so the first of them alerts. An event whose term field is missing or empty
+//! has no term and never alerts (Elastic drops empty strings at ingest). The history before a hunt's
+//! `--from` is read too (the scan is widened by the window), but only alerts inside the hunt's
+//! scope are reported. With no data before an event (the start of an archive) every term is new,
+//! as it is for Elastic on a fresh index. Elastic evaluates this per execution (every `interval`
+//! over `from`); the continuous form here alerts on the same first sightings, except that
+//! Elastic may alert twice on a term seen again just over the window after its first sighting
+//! within one execution's look-back (see `audithound replay` for the per-execution form).
+
+use datafusion::arrow::datatypes::DataType;
+use datafusion::common::{Column, ScalarValue, UnnestOptions};
+use datafusion::functions::expr_fn::nullif;
+use datafusion::functions_window::expr_fn::lag;
+use datafusion::logical_expr::{Expr, ExprFunctionExt, cast, col, lit};
+use datafusion::prelude::DataFrame;
+
+use crate::error::{Error, Result};
+use crate::query::engine::Engine;
+use crate::query::rules::{Rule, plan};
+
+/// How a rule runs (header `model`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Model {
+    #[default]
+    Event,
+    Aggregation,
+    Sequence,
+    NewTerms {
+        /// Columns of `audit` whose values form the term.
+        fields: Vec<String>,
+        /// The history window, microseconds.
+        history: i64,
+    },
+}
+
+impl Model {
+    /// The model a rule's header describes; an error names the bad key.
+    pub fn from_header(get: impl Fn(&str) -> Option<String>) -> std::result::Result<Self, String> {
+        let model = get("model").unwrap_or_else(|| "event".into());
+        match model.as_str() {
+            "event" => Ok(Model::Event),
+            "aggregation" => Ok(Model::Aggregation),
+            "sequence" => Ok(Model::Sequence),
+            "new_terms" => {
+                let fields: Vec<String> = get("new_terms_fields")
+                    .unwrap_or_default()
+                    .split(',')
+                    .map(|s| s.trim().to_owned())
+                    .filter(|s| !s.is_empty())
+                    .collect();
+                if fields.is_empty() || fields.len() > 3 {
+                    return Err(
+                        "model new_terms needs `-- new_terms_fields:` with one to three columns"
+                            .into(),
+                    );
+                }
+                let window = get("history_window_start").unwrap_or_default();
+                let history = duration(&window).filter(|d| *d > 0).ok_or_else(|| {
+                    format!(
+                        "model new_terms needs `-- history_window_start:` such as now-7d (got {window:?})"
+                    )
+                })?;
+                Ok(Model::NewTerms { fields, history })
+            }
+            other => Err(format!(
+                "model {other:?} must be event, aggregation, sequence or new_terms"
+            )),
+        }
+    }
+
+    /// How far before the scope this model reads, microseconds.
+    pub fn history(&self) -> i64 {
+        match self {
+            Model::NewTerms { history, .. } => *history,
+            _ => 0,
+        }
+    }
+}
+
+/// Reads Elastic's durations: `now-7d`, `7d`, `5m`, `90s`, `1h` (microseconds).
+pub fn duration(text: &str) -> Option<i64> {
+    let t = text.trim();
+    let t = t.strip_prefix("now-").unwrap_or(t);
+    let unit = t.chars().last()?;
+    let n: i64 = t[..t.len() - unit.len_utf8()].parse().ok()?;
+    let secs = match unit {
+        's' => 1,
+        'm' => 60,
+        'h' => 3600,
+        'd' => 86_400,
+        _ => return None,
+    };
+    n.checked_mul(secs)?.checked_mul(1_000_000)
+}
+
+/// The events a rule alerts on, as rows of `audit` plus, where the model gives one, `details`.
+pub async fn matches(engine: &Engine, rule: &Rule) -> Result<DataFrame> {
+    let df = match &rule.model {
+        Model::NewTerms { fields, history } => new_terms(engine, rule, fields, *history).await?,
+        _ => plan(&engine.ctx, rule).await?,
+    };
+    let has_details = df.schema().has_column_with_unqualified_name("details");
+    if matches!(rule.model, Model::Aggregation | Model::Sequence) && !has_details {
+        return Err(Error::Rule {
+            path: rule.path.clone(),
+            message: "an aggregation or sequence rule must return a `details` column (json_build_object(...) AS details) beside the event's columns".into(),
+        });
+    }
+    Ok(df)
+}
+
+/// A column by its name as written (no parsing of dots as qualifiers).
+fn column(name: &str) -> Expr {
+    Expr::Column(Column::new_unqualified(name))
+}
+
+async fn new_terms(
+    engine: &Engine,
+    rule: &Rule,
+    fields: &[String],
+    history: i64,
+) -> Result<DataFrame> {
+    let bad = |message: String| Error::Rule {
+        path: rule.path.clone(),
+        message,
+    };
+    let mut df = engine.plan_with_history(rule).await?;
+    let event_columns: Vec<Expr> = df
+        .schema()
+        .columns()
+        .into_iter()
+        .map(Expr::Column)
+        .collect();
+    let mut terms = Vec::new();
+    for (i, f) in fields.iter().enumerate() {
+        let Ok(field) = df.schema().field_with_unqualified_name(f) else {
+            return Err(bad(format!(
+                "new_terms_fields: {f:?} is not a column of table audit"
+            )));
+        };
+        let is_list = matches!(field.data_type(), DataType::List(_));
+        let name = format!("__term_{i}");
+        df = df.with_column(&name, column(f))?;
+        if is_list {
+            df = df.unnest_columns_with_options(
+                &[name.as_str()],
+                UnnestOptions::new().with_preserve_nulls(false),
+            )?;
+        }
+        df = df.with_column(&name, cast(column(&name), DataType::Utf8))?;
+        df = df.filter(nullif(column(&name), lit("")).is_not_null())?;
+        terms.push(name);
+    }
+    let prev = lag(col("event_time"), Some(1), None)
+        .partition_by(terms.iter().map(|t| column(t)).collect())
+        .order_by(vec![
+            col("event_time").sort(true, true),
+            col("audit_id").sort(true, true),
+            col("source_file").sort(true, true),
+            col("source_line").sort(true, true),
+        ])
+        .build()?;
+    df = df.with_column("__previous", prev)?;
+    let micros = |e: Expr| cast(e, DataType::Int64);
+    df = df.filter(
+        col("__previous")
+            .is_null()
+            .or(micros(col("__previous")).lt(micros(col("event_time")) - lit(history))),
+    )?;
+    if let Some(from) = engine.scope.from {
+        df = df.filter(
+            col("event_time").gt_eq(lit(ScalarValue::TimestampMicrosecond(
+                Some(from),
+                Some("UTC".into()),
+            ))),
+        )?;
+    }
+    let mut parts = Vec::new();
+    for (f, t) in fields.iter().zip(&terms) {
+        parts.push(lit(format!("new_terms.{f}")));
+        parts.push(column(t));
+    }
+    parts.push(lit("history_window_start"));
+    parts.push(lit(rule.get("history_window_start").to_owned()));
+    parts.push(lit("previous_seen"));
+    parts.push(col("__previous"));
+    let details = crate::query::functions::json_build_object().call(parts);
+    let mut out = event_columns;
+    out.push(details.alias("details"));
+    Ok(df.select(out)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(duration("now-7d"), Some(7 * 86_400 * 1_000_000));
+        assert_eq!(duration("5m"), Some(300_000_000));
+        assert_eq!(duration("now-6m"), Some(360_000_000));
+        assert_eq!(duration("1h"), Some(3_600_000_000));
+        assert_eq!(duration("7w"), None);
+        assert_eq!(duration(""), None);
+        assert_eq!(duration("d"), None);
+    }
+
+    #[test]
+    fn headers() {
+        let h = |pairs: &'static [(&'static str, &'static str)]| {
+            move |k: &str| {
+                pairs
+                    .iter()
+                    .find(|(a, _)| *a == k)
+                    .map(|(_, v)| (*v).to_owned())
+            }
+        };
+        assert_eq!(Model::from_header(h(&[])), Ok(Model::Event));
+        assert_eq!(
+            Model::from_header(h(&[
+                ("model", "new_terms"),
+                ("new_terms_fields", "user_agent, source_ips"),
+                ("history_window_start", "now-7d"),
+            ])),
+            Ok(Model::NewTerms {
+                fields: vec!["user_agent".into(), "source_ips".into()],
+                history: 7 * 86_400 * 1_000_000
+            })
+        );
+        assert!(Model::from_header(h(&[("model", "new_terms")])).is_err());
+        assert!(Model::from_header(h(&[("model", "threshold")])).is_err());
+    }
+}
