@@ -31,9 +31,14 @@ kv("risk_score", r["risk_score"])
 kv("interval", r.get("interval", "5m"))
 kv("from", r.get("from", "now-6m"))
 kv("max_signals", r.get("max_signals", 100))
+# Elastic's field names of new-terms rules -> audithound columns.
+COLUMNS = {"user_agent.original": "user_agent", "source.ip": "source_ips", "user.name": "user_name",
+           "kubernetes.audit.user.username": "user_name",
+           "kubernetes.audit.impersonatedUser.username": "impersonated_user_name"}
 if "new_terms" in r:
     nt = r["new_terms"]
-    kv("new_terms_fields", ", ".join(nt["value"]))
+    kv("model", "new_terms")
+    kv("new_terms_fields", ", ".join(COLUMNS.get(f, f) for f in nt["value"]))
     hist = [h["value"] for h in nt.get("history_window_start", [])]
     kv("history_window_start", ", ".join(hist))
 mitre = []

@@ -38,6 +38,7 @@ pub const SHIPPED: &[(&str, &str, &str)] = shipped![
     "client-certificate-signing-request-created-or-approved",
     "coredns-or-kube-dns-configuration-modified",
     "denied-service-account-request",
+    "denied-service-account-request-unusual-user-agent",
     "eks-authentication-configuration-modified",
     "ephemeral-container-added-to-pod",
     "events-deleted",
