@@ -6,7 +6,8 @@
 
 use std::hint::black_box;
 
-use audithound::archive::convert::{ConvertOptions, RowOrder, convert, sort_batches, writer_props};
+use audithound::archive::convert::{ConvertOptions, RowOrder, convert};
+use audithound::archive::encode::{sort_batches, writer_props};
 use audithound::ingest::input::Source;
 use audithound::ingest::scan::{ScanOptions, scan_bytes};
 use audithound::query::engine::{Data, Engine, EngineOptions, Scope};

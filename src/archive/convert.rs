@@ -18,25 +18,18 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Instant;
 
-use datafusion::arrow::array::{Array, AsArray, RecordBatch};
-use datafusion::arrow::compute::{
-    SortColumn, SortOptions, concat, interleave_record_batch, lexsort_to_indices, take_record_batch,
-};
-use datafusion::parquet::arrow::ArrowWriter;
-use datafusion::parquet::basic::{Compression, ZstdLevel};
-use datafusion::parquet::file::metadata::KeyValue;
-use datafusion::parquet::file::metadata::SortingColumn;
-use datafusion::parquet::file::properties::{EnabledStatistics, WriterProperties};
-use datafusion::parquet::schema::types::ColumnPath;
+use datafusion::arrow::array::{AsArray, RecordBatch};
+use datafusion::arrow::compute::take_record_batch;
+use datafusion::parquet::file::properties::WriterProperties;
 use serde::{Deserialize, Serialize};
 
+use crate::archive::encode::PartFile;
+use crate::archive::encode::writer_props;
 use crate::error::{Error, Result};
 use crate::ingest::input::Source;
 use crate::ingest::scan::{Reject, ScanOptions, ScanStats, scan_reader};
 use crate::progress::Progress;
-use crate::schema::{
-    SCHEMA_VERSION, SCHEMA_VERSION_KEY, SORT_ORDER, SORT_ORDER_KEY, col, file_schema,
-};
+use crate::schema::{SORT_ORDER, col, file_schema};
 use crate::store::Location;
 
 /// Row order inside each row group.
@@ -256,138 +249,6 @@ impl Read for HashingReader {
     }
 }
 
-/// Columns with a handful of distinct values (see `writer_props`).
-const LOW_CARDINALITY: [&str; 12] = [
-    "stage",
-    "level",
-    "verb",
-    "authz_decision",
-    "api_group",
-    "api_version",
-    "resource",
-    "subresource",
-    "response_code",
-    "response_status",
-    "response_reason",
-    "source_format",
-];
-
-/// Rows per data page at most (see `writer_props`).
-const PAGE_ROWS: usize = 2048;
-
-/// Columns whose values are (nearly) unique per event.
-const UNIQUE_COLUMNS: [&str; 8] = [
-    "event_time",
-    "received_time",
-    "audit_id",
-    "request_uri",
-    "request_object",
-    "response_object",
-    "source_line",
-    "user_uid",
-];
-
-/// The Parquet writer settings of the archive (public for the encode benchmark).
-pub fn writer_props(opts: &ConvertOptions) -> Result<WriterProperties> {
-    let fs = file_schema();
-    let sorting = opts
-        .order
-        .columns()
-        .iter()
-        .map(|name| {
-            fs.index_of(name).map(|i| SortingColumn {
-                column_idx: i32::try_from(i).unwrap_or(i32::MAX),
-                descending: false,
-                nulls_first: true,
-            })
-        })
-        .collect::<std::result::Result<Vec<_>, _>>()?;
-    let mut b = WriterProperties::builder()
-        .set_compression(Compression::ZSTD(ZstdLevel::try_new(opts.zstd_level)?))
-        .set_statistics_enabled(EnabledStatistics::Page);
-    // Nearly unique per event: a dictionary would only be built to be thrown away.
-    for c in UNIQUE_COLUMNS {
-        b = b.set_column_dictionary_enabled(ColumnPath::from(c), false);
-    }
-    // Statistics are kept where queries filter (decision, user, time, verb, resource, ...);
-    // free text and bodies prune nothing, and min/max of long strings costs comparisons.
-    for c in [
-        "request_object",
-        "response_object",
-        "request_uri",
-        "response_message",
-        "authz_reason",
-        "user_agent",
-        "audit_id",
-        "user_uid",
-    ] {
-        b = b.set_column_statistics_enabled(ColumnPath::from(c), EnabledStatistics::None);
-    }
-    // A handful of distinct values per column: dictionary and run-length encoding already make
-    // them tiny, and leaving them uncompressed spares every reader a decompression context per
-    // column chunk (a measurable part of a hunt's start-up).
-    for c in LOW_CARDINALITY {
-        b = b.set_column_compression(ColumnPath::from(c), Compression::UNCOMPRESSED);
-    }
-    Ok(
-        b.set_max_row_group_row_count(Some(opts.row_group_rows.max(1)))
-            // Small pages: a hunt reads only the pages holding its matches, and a rule's matches
-            // sit together in each row group (the row order), so the page, not the column
-            // chunk, is what a hunt pays for in the unique-per-event columns.
-            .set_data_page_row_count_limit(PAGE_ROWS)
-            .set_sorting_columns(Some(sorting))
-            .set_key_value_metadata(Some(vec![
-                KeyValue::new(SCHEMA_VERSION_KEY.to_owned(), SCHEMA_VERSION.to_owned()),
-                KeyValue::new(SORT_ORDER_KEY.to_owned(), opts.order.columns().join(",")),
-                KeyValue::new(
-                    "audithound.version".to_owned(),
-                    env!("CARGO_PKG_VERSION").to_owned(),
-                ),
-            ]))
-            .build(),
-    )
-}
-
-/// Sorts the rows of `batches` (one partition's buffer) by the archive's row order into one
-/// batch. Only the sort columns are concatenated; the rest is gathered once, in sorted order.
-pub fn sort_batches(batches: &[RecordBatch], order: RowOrder) -> Result<RecordBatch> {
-    let opts = SortOptions {
-        descending: false,
-        nulls_first: true,
-    };
-    let schema = file_schema();
-    let cols = order
-        .columns()
-        .iter()
-        .map(|n| {
-            let i = schema.index_of(n)?;
-            let parts: Vec<&dyn Array> = batches.iter().map(|b| b.column(i).as_ref()).collect();
-            Ok(SortColumn {
-                values: concat(&parts)?,
-                options: Some(opts),
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
-    let idx = lexsort_to_indices(&cols, None)?;
-    let mut starts = Vec::with_capacity(batches.len());
-    let mut at = 0usize;
-    for b in batches {
-        starts.push(at);
-        at += b.num_rows();
-    }
-    let picks: Vec<(usize, usize)> = idx
-        .values()
-        .iter()
-        .map(|&g| {
-            let g = g as usize;
-            let b = starts.partition_point(|&s| s <= g) - 1;
-            (b, g - starts[b])
-        })
-        .collect();
-    let refs: Vec<&RecordBatch> = batches.iter().collect();
-    Ok(interleave_record_batch(&refs, &picks)?)
-}
-
 /// A partition's key: (cluster, date).
 type Key = (String, String);
 /// Hands one partition's buffered batches to the encoder.
@@ -396,15 +257,19 @@ type ChunkSender = SyncSender<(Key, Vec<RecordBatch>)>;
 type Encoder = JoinHandle<Result<Vec<PathBuf>>>;
 
 /// Encodes sorted chunks into one Parquet file per partition, on its own thread, so encoding
-/// and compression run beside parsing instead of after it.
-fn spawn_encoder(props: WriterProperties, tmp: PathBuf, order: RowOrder) -> (ChunkSender, Encoder) {
+/// and compression run beside parsing instead of after it; each chunk's columns are encoded on
+/// `threads` threads ([`PartFile::write_sorted`]).
+fn spawn_encoder(
+    props: WriterProperties,
+    tmp: PathBuf,
+    opts: &ConvertOptions,
+) -> (ChunkSender, Encoder) {
     let (tx, rx) = sync_channel::<(Key, Vec<RecordBatch>)>(1);
+    let (order, max_rows, threads) = (opts.order, opts.row_group_rows, opts.scan.threads);
     let work = move || -> Result<Vec<PathBuf>> {
-        let mut writers: BTreeMap<Key, (ArrowWriter<File>, PathBuf)> = BTreeMap::new();
+        let mut files: BTreeMap<Key, PartFile> = BTreeMap::new();
         for (key, batches) in rx {
-            let chunk = sort_batches(&batches, order)?;
-            drop(batches);
-            let (w, _) = match writers.entry(key) {
+            let file = match files.entry(key) {
                 std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
                 std::collections::btree_map::Entry::Vacant(e) => {
                     let (cluster, date) = e.key();
@@ -412,22 +277,13 @@ fn spawn_encoder(props: WriterProperties, tmp: PathBuf, order: RowOrder) -> (Chu
                         .join(format!("cluster={cluster}"))
                         .join(format!("date={date}"));
                     fs::create_dir_all(&dir).map_err(out_err(&dir))?;
-                    let path = dir.join("part.parquet.tmp");
-                    let file = File::create(&path).map_err(out_err(&path))?;
-                    let w = ArrowWriter::try_new(file, file_schema(), Some(props.clone()))?;
-                    e.insert((w, path))
+                    e.insert(PartFile::create(dir.join("part.parquet.tmp"), &props)?)
                 }
             };
-            w.write(&chunk)?;
-            // End the row group here so every row group is one sorted chunk.
-            w.flush()?;
+            // Every row group is one sorted chunk (or a slice of one).
+            file.write_sorted(&batches, order, max_rows, threads)?;
         }
-        let mut paths = Vec::new();
-        for (_, (w, path)) in writers {
-            w.close()?;
-            paths.push(path);
-        }
-        Ok(paths)
+        files.into_values().map(PartFile::close).collect()
     };
     let handle = std::thread::Builder::new()
         .name("parquet-encoder".into())
@@ -642,7 +498,7 @@ pub fn convert(sources: &[Source], opts: &ConvertOptions) -> Result<ConvertSumma
         fs::create_dir_all(&tmp).map_err(out_err(&tmp))?;
         let reject_tmp = tmp.join("rejects.ndjson");
         let mut rejects: Option<BufWriter<File>> = None;
-        let (tx, encoder) = spawn_encoder(props.clone(), tmp.clone(), opts.order);
+        let (tx, encoder) = spawn_encoder(props.clone(), tmp.clone(), opts);
         let mut pw = PartitionWriter {
             opts,
             buffers: BTreeMap::new(),
@@ -945,7 +801,9 @@ pub fn is_archive(dir: &Path) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::archive::encode::sort_batches;
     use crate::synth::generate::{GenerateOptions, generate};
+    use datafusion::arrow::array::Array;
     use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
     use datafusion::parquet::file::reader::{FileReader, SerializedFileReader};
 

@@ -331,6 +331,8 @@ pub struct Engine {
     pub scope: Scope,
     /// The data within the scope widened by its history, when rules look back before `from`.
     wide: Option<DataFrame>,
+    /// Temporary folders of intermediate results, deleted with the engine.
+    scratch: Mutex<Vec<tempfile::TempDir>>,
 }
 
 impl Engine {
@@ -445,7 +447,21 @@ impl Engine {
             staged: None,
             scope: scope.clone(),
             wide,
+            scratch: Mutex::new(Vec::new()),
         })
+    }
+
+    /// A new empty temporary folder that lives as long as the engine.
+    pub fn scratch_dir(&self) -> Result<PathBuf> {
+        let dir = tempfile::Builder::new()
+            .prefix("audithound-")
+            .tempdir()
+            .map_err(Error::Io)?;
+        let path = dir.path().to_path_buf();
+        if let Ok(mut all) = self.scratch.lock() {
+            all.push(dir);
+        }
+        Ok(path)
     }
 
     /// Plans `rule` with table `audit` reaching back by the scope's history (the rule's own

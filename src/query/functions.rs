@@ -1,7 +1,8 @@
 //! SQL functions audithound adds to DataFusion's, for rules and `audithound sql`:
 //!
-//! - `url_decode(text)`: form decoding as ES|QL's `URL_DECODE` does it (`%XX` escapes, `+` is a
-//!   space; an invalid escape or bytes that are not UTF-8 give null). Exec commands are
+//! - `url_decode(text)`: form decoding as ES|QL's `URL_DECODE` (Java's `URLDecoder`) does it:
+//!   `%XX` escapes, `+` is a space, an invalid escape gives null, and bytes that are not UTF-8
+//!   become U+FFFD (so a stray `%FF` cannot hide a command from a rule). Exec commands are
 //!   URL-encoded in `request_uri` (`?command=sh&command=-c&command=...`).
 //! - `json_build_object(key, value, ...)`: a JSON object as text, as PostgreSQL's function of the
 //!   same name; strings are escaped, numbers and booleans stay bare, lists become arrays,
@@ -48,7 +49,7 @@ impl Default for UrlDecode {
     }
 }
 
-/// Form-decodes `s`; `None` for a bad escape or a result that is not UTF-8.
+/// Form-decodes `s`; `None` for a bad escape; bytes that are not UTF-8 become U+FFFD.
 pub fn url_decode(s: &str) -> Option<String> {
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
@@ -68,7 +69,7 @@ pub fn url_decode(s: &str) -> Option<String> {
         }
         i += 1;
     }
-    String::from_utf8(out).ok()
+    Some(String::from_utf8_lossy(&out).into_owned())
 }
 
 impl ScalarUDFImpl for UrlDecode {
@@ -203,7 +204,7 @@ mod tests {
         assert_eq!(url_decode("%zz"), None);
         assert_eq!(url_decode("%4"), None);
         assert_eq!(url_decode("%C3%A9").as_deref(), Some("é"));
-        assert_eq!(url_decode("%FF"), None);
+        assert_eq!(url_decode("cat%FF+x").as_deref(), Some("cat\u{fffd} x"));
     }
 
     #[tokio::test]

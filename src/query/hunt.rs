@@ -134,35 +134,55 @@ pub fn alert_exprs(rule: &Rule, has_details: bool) -> Result<Vec<Expr>> {
 }
 
 /// Alerts of all `rules`, ordered by event time, rule and alert id.
+///
+/// Several rules run one after another, each writing its alerts to a temporary Parquet file
+/// that is merged at the end: one plan holding every rule would share the memory pool among
+/// all their sorts and aggregations at once (a pack of 58 rules failed at 512 MiB that way),
+/// and Ballista 55 never finishes a job whose plan is a union of several scans. The files go
+/// with the engine.
 pub async fn alerts(engine: &Engine, rules: &[Rule], limit: Option<usize>) -> Result<DataFrame> {
-    let mut all: Option<DataFrame> = None;
-    // Ballista 55 never finishes a job whose plan is a union of several scans (seen with two
-    // rules on a loopback cluster): on a cluster each rule runs as a job of its own, and the
-    // alerts (few next to the events) are merged and sorted here.
-    let local = (engine.distributed && rules.len() > 1).then(SessionContext::new);
+    let mut planned = Vec::new();
     for r in rules {
         let matches = models::matches(engine, r).await?;
         let has_details = matches.schema().has_column_with_unqualified_name("details");
-        let mut df = matches
+        let df = matches
             .select(alert_exprs(r, has_details)?)
             .map_err(|e| Error::Rule {
                 path: r.path.clone(),
                 message: format!("the rule must return the columns of table audit (SELECT *): {e}"),
             })?;
-        if let Some(ctx) = &local {
-            let schema = std::sync::Arc::new(df.schema().as_arrow().clone());
-            let batches = df.collect().await?;
-            df = ctx.read_table(std::sync::Arc::new(
-                datafusion::datasource::MemTable::try_new(schema, vec![batches])?,
-            ))?;
-        }
-        all = Some(match all {
-            None => df,
-            Some(a) => a.union(df)?,
-        });
+        planned.push(df);
     }
-    let Some(df) = all else {
-        return Err(Error::Usage("no rules to run".into()));
+    let df = match planned.len() {
+        0 => return Err(Error::Usage("no rules to run".into())),
+        1 => planned.remove(0),
+        _ => {
+            let schema = std::sync::Arc::new(planned[0].schema().as_arrow().clone());
+            let dir = engine.scratch_dir()?;
+            let ctx = SessionContext::new();
+            for (i, df) in planned.into_iter().enumerate() {
+                let file = dir.join(format!("alerts-{i:03}.parquet"));
+                df.write_parquet(
+                    &file.display().to_string(),
+                    datafusion::dataframe::DataFrameWriteOptions::new()
+                        .with_single_file_output(true),
+                    None,
+                )
+                .await?;
+            }
+            let written = std::fs::read_dir(&dir).map_or(0, Iterator::count);
+            if written == 0 {
+                ctx.read_table(std::sync::Arc::new(
+                    datafusion::datasource::MemTable::try_new(schema, vec![vec![]])?,
+                ))?
+            } else {
+                ctx.read_parquet(
+                    format!("{}/", dir.display()),
+                    datafusion::prelude::ParquetReadOptions::default().schema(&schema),
+                )
+                .await?
+            }
+        }
     };
     let df = df.sort(vec![
         col("event_time").sort(true, true),

@@ -7,8 +7,8 @@
 //! | model | the rule's SQL is | the runner adds | Elastic rule types |
 //! |---|---|---|---|
 //! | `event` | the alerts: `SELECT * FROM audit WHERE ...` | — | KQL/Lucene query, EQL `any where` |
-//! | `aggregation` | the whole aggregation: groups per window, `HAVING`, one representative event per group with `details` | — | ES\|QL `STATS ... BY ... \| WHERE`, threshold |
-//! | `sequence` | the whole join: the last event of each sequence with `details` | — | EQL `sequence by ... with maxspan` |
+//! | `aggregation` (`window`) | the whole aggregation: groups per window, `HAVING`, one representative event per group with `details` | the look-back before `--from` | ES\|QL `STATS ... BY ... \| WHERE`, threshold |
+//! | `sequence` (`maxspan`) | the whole join: the last event of each sequence with `details` | the look-back before `--from` | EQL `sequence by ... with maxspan` |
 //! | `new_terms` | the events that count: `SELECT * FROM audit WHERE ...` | the first sighting of each term, against the history window before it | new_terms, ES\|QL first-seen |
 //!
 //! **New terms, precisely.** Header keys `new_terms_fields` (one to three columns; a list column
@@ -42,8 +42,10 @@ use crate::query::rules::{Rule, plan};
 pub enum Model {
     #[default]
     Event,
-    Aggregation,
-    Sequence,
+    /// Header `window`: the look-back of one execution (Elastic's `from`), microseconds.
+    Aggregation { window: i64 },
+    /// Header `maxspan`: the longest time from a sequence's first event to its last.
+    Sequence { maxspan: i64 },
     NewTerms {
         /// Columns of `audit` whose values form the term.
         fields: Vec<String>,
@@ -56,10 +58,20 @@ impl Model {
     /// The model a rule's header describes; an error names the bad key.
     pub fn from_header(get: impl Fn(&str) -> Option<String>) -> std::result::Result<Self, String> {
         let model = get("model").unwrap_or_else(|| "event".into());
+        let span = |key: &str, example: &str| {
+            let text = get(key).unwrap_or_default();
+            duration(&text).filter(|d| *d > 0).ok_or_else(|| {
+                format!("model {model} needs `-- {key}:` such as {example} (got {text:?})")
+            })
+        };
         match model.as_str() {
             "event" => Ok(Model::Event),
-            "aggregation" => Ok(Model::Aggregation),
-            "sequence" => Ok(Model::Sequence),
+            "aggregation" => Ok(Model::Aggregation {
+                window: span("window", "6m")?,
+            }),
+            "sequence" => Ok(Model::Sequence {
+                maxspan: span("maxspan", "5m")?,
+            }),
             "new_terms" => {
                 let fields: Vec<String> = get("new_terms_fields")
                     .unwrap_or_default()
@@ -87,11 +99,15 @@ impl Model {
         }
     }
 
-    /// How far before the scope this model reads, microseconds.
+    /// How far before the scope this model reads, microseconds: a group, sequence or term
+    /// history that starts before `--from` is read whole, and only alerts inside the scope are
+    /// kept.
     pub fn history(&self) -> i64 {
         match self {
+            Model::Event => 0,
+            Model::Aggregation { window } => *window,
+            Model::Sequence { maxspan } => *maxspan,
             Model::NewTerms { history, .. } => *history,
-            _ => 0,
         }
     }
 }
@@ -114,16 +130,27 @@ pub fn duration(text: &str) -> Option<i64> {
 
 /// The events a rule alerts on, as rows of `audit` plus, where the model gives one, `details`.
 pub async fn matches(engine: &Engine, rule: &Rule) -> Result<DataFrame> {
-    let df = match &rule.model {
+    let mut df = match &rule.model {
+        Model::Event => return plan(&engine.ctx, rule).await,
         Model::NewTerms { fields, history } => new_terms(engine, rule, fields, *history).await?,
-        _ => plan(&engine.ctx, rule).await?,
+        Model::Aggregation { .. } | Model::Sequence { .. } => {
+            engine.plan_with_history(rule).await?
+        }
     };
-    let has_details = df.schema().has_column_with_unqualified_name("details");
-    if matches!(rule.model, Model::Aggregation | Model::Sequence) && !has_details {
+    if !df.schema().has_column_with_unqualified_name("details") {
         return Err(Error::Rule {
             path: rule.path.clone(),
             message: "an aggregation or sequence rule must return a `details` column (json_build_object(...) AS details) beside the event's columns".into(),
         });
+    }
+    // Read with its history; report only what falls in the scope.
+    if let Some(from) = engine.scope.from {
+        df = df.filter(
+            col("event_time").gt_eq(lit(ScalarValue::TimestampMicrosecond(
+                Some(from),
+                Some("UTC".into()),
+            ))),
+        )?;
     }
     Ok(df)
 }
@@ -144,6 +171,20 @@ async fn new_terms(
         message,
     };
     let mut df = engine.plan_with_history(rule).await?;
+    // The window sorts whole rows: the bodies, which no alert shows, are not carried through it
+    // (they are most of an event's bytes).
+    let light: Vec<Expr> = df
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| match f.name().as_str() {
+            name @ ("request_object" | "response_object" | "object_fields") => {
+                cast(lit(ScalarValue::Null), f.data_type().clone()).alias(name)
+            }
+            name => column(name),
+        })
+        .collect();
+    df = df.select(light)?;
     let event_columns: Vec<Expr> = df
         .schema()
         .columns()
@@ -186,14 +227,6 @@ async fn new_terms(
             .is_null()
             .or(micros(col("__previous")).lt(micros(col("event_time")) - lit(history))),
     )?;
-    if let Some(from) = engine.scope.from {
-        df = df.filter(
-            col("event_time").gt_eq(lit(ScalarValue::TimestampMicrosecond(
-                Some(from),
-                Some("UTC".into()),
-            ))),
-        )?;
-    }
     let mut parts = Vec::new();
     for (f, t) in fields.iter().zip(&terms) {
         parts.push(lit(format!("new_terms.{f}")));

@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use crate::error::{Error, Result};
 use crate::ingest::scan::ScanOptions;
 use crate::query::engine::{DEFAULT_MEMORY_LIMIT, Data, Engine, EngineOptions, Scope, parse_bound};
+use crate::query::models::Model;
 use crate::query::rules::{self, Rule};
 
 /// Where and what to query.
@@ -118,8 +119,9 @@ pub async fn prepare(q: &QueryOptions, only: &[String], prefilter: bool) -> Resu
     for p in &problems {
         eprintln!("warning: skipped rule {}: {}", p.path, p.message);
     }
-    // Several rules over raw logs: parse the logs once, not once per rule.
-    if prefilter && rules.len() > 1 {
+    // Several rules over raw logs, or one that reads the events more than once (a
+    // self-join): parse the logs once.
+    if prefilter && (rules.len() > 1 || rules.iter().any(|r| r.model != Model::Event)) {
         engine.stage_raw().await?;
     }
     Ok(Prepared { engine, rules })

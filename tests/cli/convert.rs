@@ -419,7 +419,7 @@ fn offsets_and_nanoseconds_land_at_the_right_utc_time() {
 // real public data
 
 /// (file under tests/fixtures/realdata, events, rejected lines)
-const REAL_FILES: [(&str, i64, i64); 16] = [
+const REAL_FILES: [(&str, i64, i64); 22] = [
     ("audit2rbac/testdata/demo.log", 37, 0),
     (
         "elastic-integrations/packages/gcp/data_stream/audit/_dev/test/pipeline/test-k8s-nonmatching-resourcename.log",
@@ -475,6 +475,36 @@ const REAL_FILES: [(&str, i64, i64); 16] = [
         "falco-k8s_audit-trace-files/test/trace_files/k8s_audit/fal_01_003.json",
         0,
         1,
+    ),
+    (
+        "falco-k8s_audit-trace-files/test/trace_files/k8s_audit/create_nginx_pod_unprivileged.json",
+        1,
+        0,
+    ),
+    (
+        "falco-k8s_audit-trace-files/test/trace_files/k8s_audit/create_cluster_role_wildcard_verbs.json",
+        1,
+        0,
+    ),
+    (
+        "falco-k8s_audit-trace-files/test/trace_files/k8s_audit/create_nginx_pod_hostnetwork.json",
+        1,
+        0,
+    ),
+    (
+        "falco-k8s_audit-trace-files/test/trace_files/k8s_audit/create_nginx_pod_sensitive_mount.json",
+        1,
+        0,
+    ),
+    (
+        "falco-k8s_audit-trace-files/test/trace_files/k8s_audit/create_nginx_service_nodeport.json",
+        1,
+        0,
+    ),
+    (
+        "falco-k8s_audit-trace-files/test/trace_files/k8s_audit/attach_cluster_admin_role.json",
+        1,
+        0,
     ),
     ("panther-analysis/extracted/eks_test_logs.ndjson", 19, 169),
     ("sysdiglabs-aks-audit-log/samples/event.json", 22, 0),
@@ -639,8 +669,11 @@ fn real_public_data_converts_cleanly_and_raises_no_alert() -> TestResult {
     let raw = fx.run(&args).ok();
     assert!(raw.stdout.trim().is_empty(), "{}", raw.stdout);
 
-    // The rest of the pack does fire on them: Falco's anonymous namespace create and pod exec,
-    // Panther's anonymous EKS requests (one event twice in its file) and a refused probe.
+    // The rest of the pack does fire on them: Falco's anonymous namespace create, pod exec,
+    // privileged, hostNetwork and sensitive-mount pods, NodePort service, cluster-admin binding
+    // and wildcard ClusterRole (not its unprivileged pod); Panther's anonymous EKS requests (one
+    // event twice in its file) and a refused probe; and, with no history before them, the first
+    // sighting of every (decision, user, agent) term of the unusual-decision new-terms rules.
     let pack = |rows: &[Row]| -> BTreeSet<(String, String, u64)> {
         rows.iter()
             .map(|r| {
@@ -666,9 +699,176 @@ fn real_public_data_converts_cleanly_and_raises_no_alert() -> TestResult {
         ("anonymous-request-authorized", "eks_test_logs.ndjson", 3),
         ("anonymous-request-authorized", "eks_test_logs.ndjson", 25),
         (
+            "anonymous-request-authorized-unusual-user-agent",
+            "eks_test_logs.ndjson",
+            1,
+        ),
+        (
+            "cluster-admin-role-binding-created",
+            "attach_cluster_admin_role.json",
+            1,
+        ),
+        (
+            "exposed-service-created-with-type-nodeport",
+            "create_nginx_service_nodeport.json",
+            1,
+        ),
+        (
             "forbidden-request-from-unusual-user-agent",
             "eks_test_logs.ndjson",
             8,
+        ),
+        (
+            "forbidden-request-from-unusual-user-agent-new-terms",
+            "eks_test_logs.ndjson",
+            8,
+        ),
+        (
+            "pod-created-with-hostnetwork",
+            "create_nginx_pod_hostnetwork.json",
+            1,
+        ),
+        (
+            "pod-created-with-hostnetwork-pre-2026-02",
+            "create_nginx_pod_hostnetwork.json",
+            1,
+        ),
+        (
+            "pod-created-with-sensitive-hostpath-volume",
+            "create_nginx_pod_sensitive_mount.json",
+            1,
+        ),
+        (
+            "pod-created-with-sensitive-hostpath-volume-pre-2026-02",
+            "create_nginx_pod_sensitive_mount.json",
+            1,
+        ),
+        (
+            "privileged-pod-created",
+            "create_nginx_pod_privileged.json",
+            1,
+        ),
+        (
+            "privileged-pod-created-pre-2026-02",
+            "create_nginx_pod_privileged.json",
+            1,
+        ),
+        (
+            "sensitive-role-created-or-modified",
+            "create_cluster_role_wildcard_verbs.json",
+            1,
+        ),
+        (
+            "unusual-decision-by-user-agent",
+            "create_kube_system_secret.json",
+            1,
+        ),
+        ("unusual-decision-by-user-agent", "eks_test_logs.ndjson", 1),
+        ("unusual-decision-by-user-agent", "eks_test_logs.ndjson", 2),
+        ("unusual-decision-by-user-agent", "eks_test_logs.ndjson", 3),
+        ("unusual-decision-by-user-agent", "eks_test_logs.ndjson", 8),
+        ("unusual-decision-by-user-agent", "eks_test_logs.ndjson", 10),
+        ("unusual-decision-by-user-agent", "eks_test_logs.ndjson", 17),
+        ("unusual-decision-by-user-agent", "eks_test_logs.ndjson", 18),
+        ("unusual-decision-by-user-agent", "eks_test_logs.ndjson", 19),
+        ("unusual-decision-by-user-agent", "event.json", 1),
+        (
+            "unusual-decision-by-user-agent",
+            "sample_EventHubs_event.json",
+            1,
+        ),
+        (
+            "unusual-decision-by-user-agent",
+            "sample_KubeAuditLog_event.json",
+            1,
+        ),
+        ("unusual-decision-by-user-agent", "sample_event.json", 1),
+        ("unusual-decision-by-user-agent", "test-audit.log", 1),
+        ("unusual-decision-by-user-agent", "test-kube-audit.log", 1),
+        (
+            "unusual-decision-by-user-agent-pre-2026-02",
+            "create_kube_system_secret.json",
+            1,
+        ),
+        (
+            "unusual-decision-by-user-agent-pre-2026-02",
+            "eks_test_logs.ndjson",
+            1,
+        ),
+        (
+            "unusual-decision-by-user-agent-pre-2026-02",
+            "eks_test_logs.ndjson",
+            2,
+        ),
+        (
+            "unusual-decision-by-user-agent-pre-2026-02",
+            "eks_test_logs.ndjson",
+            3,
+        ),
+        (
+            "unusual-decision-by-user-agent-pre-2026-02",
+            "eks_test_logs.ndjson",
+            8,
+        ),
+        (
+            "unusual-decision-by-user-agent-pre-2026-02",
+            "eks_test_logs.ndjson",
+            10,
+        ),
+        (
+            "unusual-decision-by-user-agent-pre-2026-02",
+            "eks_test_logs.ndjson",
+            17,
+        ),
+        (
+            "unusual-decision-by-user-agent-pre-2026-02",
+            "eks_test_logs.ndjson",
+            18,
+        ),
+        (
+            "unusual-decision-by-user-agent-pre-2026-02",
+            "eks_test_logs.ndjson",
+            19,
+        ),
+        (
+            "unusual-decision-by-user-agent-pre-2026-02",
+            "event.json",
+            1,
+        ),
+        (
+            "unusual-decision-by-user-agent-pre-2026-02",
+            "sample_EventHubs_event.json",
+            1,
+        ),
+        (
+            "unusual-decision-by-user-agent-pre-2026-02",
+            "sample_KubeAuditLog_event.json",
+            1,
+        ),
+        (
+            "unusual-decision-by-user-agent-pre-2026-02",
+            "sample_event.json",
+            1,
+        ),
+        (
+            "unusual-decision-by-user-agent-pre-2026-02",
+            "test-audit.log",
+            1,
+        ),
+        (
+            "unusual-decision-by-user-agent-pre-2026-02",
+            "test-audit.log",
+            2,
+        ),
+        (
+            "unusual-decision-by-user-agent-pre-2026-02",
+            "test-audit.log",
+            5,
+        ),
+        (
+            "unusual-decision-by-user-agent-pre-2026-02",
+            "test-kube-audit.log",
+            1,
         ),
         ("user-exec-into-pod", "exec_pod.json", 1),
         ("user-exec-into-pod-pre-2026-02", "exec_pod.json", 1),

@@ -25,10 +25,12 @@ const MAX_DEPTH: usize = 100;
 
 /// Reads `text` as a raw audit event, or answers `None` to leave it to serde.
 pub(super) fn doc(text: &str) -> Option<Doc<'_>> {
+    let b = text.as_bytes();
     let mut s = Scanner {
         s: text,
-        b: text.as_bytes(),
+        b,
         i: 0,
+        plain: !has_control(b),
     };
     s.ws();
     let doc = s.event()?;
@@ -40,6 +42,42 @@ struct Scanner<'a> {
     s: &'a str,
     b: &'a [u8],
     i: usize,
+    /// The line holds no byte below 0x20 (the rule for real logs: not even whitespace), so a
+    /// string's end is found by `memchr2` alone, with no check for raw control characters.
+    plain: bool,
+}
+
+/// Whether `b` holds a byte below 0x20 (vectorised: no early exit inside a 32-byte block).
+fn has_control(b: &[u8]) -> bool {
+    b.chunks(32)
+        .any(|c| c.iter().fold(false, |acc, &x| acc | (x < 0x20)))
+}
+
+/// The index of the first byte of `b` that ends a run of plain string characters: `"`, `\` or
+/// a control character (which JSON forbids raw in a string). Eight bytes at a time (SWAR): for
+/// each byte, `has_zero(x ^ c)` flags bytes equal to `c` and `(x - 0x20..) & !x` flags bytes
+/// below 0x20; borrows only run upwards from a flagged byte, so the lowest flag is exact.
+fn special(b: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let below = |x: u64, n: u8| x.wrapping_sub(ONES * u64::from(n)) & !x & HIGH;
+    let mut i = 0;
+    while i + 8 <= b.len() {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&b[i..i + 8]);
+        let x = u64::from_le_bytes(w);
+        let m = below(x ^ (ONES * u64::from(b'"')), 1)
+            | below(x ^ (ONES * u64::from(b'\\')), 1)
+            | below(x, 0x20);
+        if m != 0 {
+            return Some(i + (m.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    b[i..]
+        .iter()
+        .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
+        .map(|p| i + p)
 }
 
 /// Marks a struct field as seen; a second sighting is a duplicate field, which serde reports.
@@ -53,6 +91,16 @@ fn once<T>(slot: &mut Option<T>, seen: &mut u64, bit: u32, v: Option<T>) -> Opti
 }
 
 impl<'a> Scanner<'a> {
+    /// The offset from `from` of the next `"`, `\\` or (if the line has any) control byte.
+    fn stop(&self, from: usize) -> Option<usize> {
+        let rest = self.b.get(from..)?;
+        if self.plain {
+            memchr::memchr2(b'"', b'\\', rest)
+        } else {
+            special(rest)
+        }
+    }
+
     fn peek(&self) -> Option<u8> {
         self.b.get(self.i).copied()
     }
@@ -94,15 +142,14 @@ impl<'a> Scanner<'a> {
             return None;
         }
         let start = self.i + 1;
-        let end = start + memchr::memchr2(b'"', b'\\', &self.b[start..])?;
+        let end = start + self.stop(start)?;
         if self.b[end] == b'"' {
-            let raw = &self.b[start..end];
-            if raw.iter().any(|&c| c < 0x20) {
-                return None; // a raw control character: not JSON, serde says so
-            }
             self.i = end + 1;
             // The line is valid UTF-8 and `"` is ASCII, so both ends are char boundaries.
             return self.s.get(start..end).map(Cow::Borrowed);
+        }
+        if self.b[end] != b'\\' {
+            return None; // a raw control character: not JSON, serde says so
         }
         self.i = start;
         self.escaped().map(Cow::Owned)
@@ -112,9 +159,8 @@ impl<'a> Scanner<'a> {
     fn escaped(&mut self) -> Option<String> {
         let mut out = String::new();
         loop {
-            let at = self.i + memchr::memchr2(b'"', b'\\', &self.b[self.i..])?;
-            let chunk = &self.b[self.i..at];
-            if chunk.iter().any(|&c| c < 0x20) {
+            let at = self.i + self.stop(self.i)?;
+            if self.b[at] < 0x20 {
                 return None;
             }
             out.push_str(self.s.get(self.i..at)?);
@@ -552,6 +598,25 @@ mod tests {
             }
         }
         assert!(taken > 1000, "mutations taken: {taken}");
+    }
+
+    #[test]
+    fn special_finds_the_first_quote_backslash_or_control_byte() {
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        for _ in 0..20_000 {
+            let len = (rng.next_u64() % 40) as usize;
+            let b: Vec<u8> = (0..len)
+                .map(|_| match rng.next_u64() % 12 {
+                    0 => b'"',
+                    1 => b'\\',
+                    2 => (rng.next_u64() % 0x20) as u8,
+                    3 => 0x80 | (rng.next_u64() % 0x80) as u8,
+                    _ => b' ' + (rng.next_u64() % 0x5f) as u8,
+                })
+                .collect();
+            let naive = b.iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20);
+            assert_eq!(super::special(&b), naive, "{b:?}");
+        }
     }
 
     #[test]

@@ -1,0 +1,74 @@
+-- id: debug-or-base-image-pod-creation
+-- name: Kubernetes Pod Creation Using Common Debug or Base Images
+-- elastic_rule_id: 93120a05-caf5-47f6-a305-e8abee463fb9
+-- elastic_source: elastic/detection-rules@14cf530f (elastic-detection-rules/rules_building_block/execution_common_debug_or_base_image_pod_creation.toml, updated 2026/05/04)
+-- type: new_terms
+-- language: kuery
+-- severity: low
+-- risk_score: 21
+-- interval: 5m
+-- from: now-6m
+-- max_signals: 100
+-- model: new_terms
+-- new_terms_fields: source_ips, user_agent, user_name
+-- history_window_start: now-5d
+-- mitre: TA0002 Execution; T1610 Deploy Container; T1609 Container Administration Command | TA0005 Defense Evasion; T1610 Deploy Container
+-- tags: Data Source: Kubernetes; Domain: Kubernetes; Use Case: Threat Detection; Tactic: Execution; Tactic: Defense Evasion; Rule Type: BBR
+-- license: Elastic License v2: query and guide text by Elastic (elastic/detection-rules), ported to SQL
+-- requires: pods
+-- requires: create
+-- requires: allow | granted
+-- requires: ResponseComplete
+-- requires: alpine | busybox | ubuntu: | debian: | netshoot: | network-multitool: | curl:
+-- query: |
+--   event.dataset:"kubernetes.audit_logs" and
+--   kubernetes.audit.stage:"ResponseComplete" and
+--   kubernetes.audit.annotations.authorization_k8s_io/decision:"allow" and
+--   kubernetes.audit.objectRef.resource:"pods" and
+--   kubernetes.audit.verb:"create" and
+--   kubernetes.audit.requestObject.spec.containers.image:(alpine* or busybox* or ubuntu\:* or debian\:* or *netshoot\:* or *network-multitool\:* or *curl\:*)
+-- what: |
+--   Detects successful Kubernetes pod creation requests using commonly abused base and debugging
+--   container images such as BusyBox, Alpine, Ubuntu, Netshoot, and network multitool variants.
+--   These images are frequently used by attackers to deploy short-lived or interactive "throwaway"
+--   containers for reconnaissance, payload staging, or command execution due to their small
+--   footprint or built-in tooling.
+-- why: |
+--   Detects successful Kubernetes pod creation requests using commonly abused base and debugging
+--   container images such as BusyBox, Alpine, Ubuntu, Netshoot, and network multitool variants.
+--   These images are frequently used by attackers to deploy short-lived or interactive "throwaway"
+--   containers for reconnaissance, payload staging, or command execution due to their small
+--   footprint or built-in tooling.
+-- triage: |
+--   - Review the matching events' user, source IPs, user agent and object.
+-- false_positives: |
+--   -
+-- new_terms: |
+--   The term is the tuple (source IP, user agent, user name), each address of `source_ips` its own
+--   term: an event alerts when, for one of its addresses, no allowed pod create carrying one of
+--   the listed images by the same user with the same agent from that address happened in the 5
+--   days before it (an earlier one at exactly 5 days still counts as seen). Which listed image it
+--   was is not part of the term: after a busybox pod, an alpine pod by the same user, agent and
+--   address is not new. An event with two new addresses alerts once per address (the alerts
+--   differ in `details`). An event lacking any of the three (no address, no or an empty user
+--   agent, no or an empty user name) has no term and never alerts. The first 5 days of an archive
+--   have no history, so every tuple in them is new, as on a fresh Elastic index. Elastic converts
+--   `sourceIPs` to the `ip` type (canonical IPv6 text); audithound compares the addresses as
+--   logged.
+SELECT *
+FROM audit
+-- `event.dataset:"kubernetes.audit_logs"` holds for every event audithound reads.
+WHERE stage = 'ResponseComplete'
+  AND authz_decision = 'allow'
+  AND resource = 'pods'
+  AND verb = 'create'
+  -- KQL `containers.image:(globs)`: some container's image matches some glob (whole string,
+  -- case-sensitive, `*` only; `\:` is a literal colon). object_fields lists every container's
+  -- image, so a second container carrying a listed image matches too. Only spec.containers, as
+  -- the rule (initContainers and ephemeralContainers are not looked at). The globs are anchored
+  -- as written: `alpine*` matches `alpine:3.20` but not `docker.io/library/alpine:3.20`, and
+  -- `*netshoot\:*` needs a tag (`nicolaka/netshoot` alone does not match). (Elastic's integration
+  -- maps containers.image as `text`, where such globs test analysed tokens and may match more
+  -- than written; the port applies keyword semantics, the rule's evident intent, as the other
+  -- image rules do.)
+  AND coalesce(regexp_like(array_to_string(object_fields['requestObject.spec.containers.image'], chr(10)), '(?m)^(?:alpine.*|busybox.*|ubuntu:.*|debian:.*|.*netshoot:.*|.*network-multitool:.*|.*curl:.*)$'), false)

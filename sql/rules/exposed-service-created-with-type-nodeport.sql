@@ -1,0 +1,82 @@
+-- id: exposed-service-created-with-type-nodeport
+-- name: Kubernetes Exposed Service Created With Type NodePort
+-- elastic_rule_id: 65f9bccd-510b-40df-8263-334f03174fed
+-- elastic_source: elastic/detection-rules@14cf530f (elastic-detection-rules/rules/integrations/kubernetes/persistence_exposed_service_created_with_type_nodeport.toml, updated 2026/04/10)
+-- type: query
+-- language: kuery
+-- severity: medium
+-- risk_score: 47
+-- interval: 5m
+-- from: now-6m
+-- max_signals: 100
+-- mitre: TA0003 Persistence; T1133 External Remote Services | TA0001 Initial Access; T1133 External Remote Services
+-- tags: Data Source: Kubernetes; Tactic: Execution; Tactic: Persistence; Resources: Investigation Guide
+-- license: Elastic License v2: query and guide text by Elastic (elastic/detection-rules), ported to SQL
+-- requires: NodePort
+-- requires: services
+-- requires: create | update | patch
+-- requires: allow | granted
+-- references: https://kubernetes.io/docs/concepts/services-networking/service/#publishing-services-service-types
+--   https://kubernetes.io/docs/concepts/services-networking/service/#type-nodeport
+--   https://www.tigera.io/blog/new-vulnerability-exposes-kubernetes-to-man-in-the-middle-attacks-heres-how-to-mitigate/
+-- query: |
+--   data_stream.dataset : "kubernetes.audit_logs"
+--     and kubernetes.audit.annotations.authorization_k8s_io/decision:"allow"
+--     and kubernetes.audit.objectRef.resource:"services"
+--     and kubernetes.audit.verb:("create" or "update" or "patch")
+--     and kubernetes.audit.requestObject.spec.type:"NodePort"
+-- what: |
+--   This rule detects an attempt to create or modify a service as type NodePort. The NodePort
+--   service allows a user to externally expose a set of labeled pods to the internet. This creates
+--   an open port on every worker node in the cluster that has a pod for that service. When
+--   external traffic is received on that open port, it directs it to the specific pod through the
+--   service representing it. A malicious user can configure a service as type Nodeport in order to
+--   intercept traffic from other pods or nodes, bypassing firewalls and other network security
+--   measures configured for load balancers within a cluster. This creates a direct method of
+--   communication between the cluster and the outside world, which could be used for more
+--   malicious behavior and certainly widens the attack surface of your cluster.
+-- why: |
+--   Kubernetes NodePort services enable external access to cluster pods by opening a port on each
+--   worker node. This can be exploited by attackers to bypass network security, intercept traffic,
+--   or establish unauthorized communication channels. The detection rule identifies suspicious
+--   NodePort service creation or modification by monitoring Kubernetes audit logs for specific
+--   actions and authorization decisions, helping to mitigate potential security risks.
+-- triage: |
+--   - Review the Kubernetes audit logs to identify the specific service that was created or
+--     modified with the type NodePort. Focus on entries where kubernetes.audit.objectRef.resource
+--     is "services" and kubernetes.audit.verb is "create", "update", or "patch".
+--   - Check the kubernetes.audit.annotations.authorization_k8s_io/decision field to confirm that
+--     the action was allowed, ensuring that the service creation or modification was authorized.
+--   - Identify the user or service account responsible for the action by examining the relevant
+--     fields in the audit logs, such as the user identity or service account name.
+--   - Investigate the context of the NodePort service by reviewing the associated pods and their
+--     labels to understand what applications or services are being exposed externally.
+--   - Assess the network security implications by determining if the NodePort service could
+--     potentially bypass existing firewalls or security controls, and evaluate the risk of
+--     unauthorized access or data interception.
+--   - Verify if the NodePort service is necessary for legitimate business purposes or if it was
+--     created without proper justification, indicating potential malicious intent.
+-- false_positives: |
+--   - Routine service updates or deployments may trigger the rule if NodePort services are part of
+--     standard operations. To manage this, create exceptions for specific namespaces or service
+--     accounts that are known to perform these actions regularly.
+--   - Development or testing environments often use NodePort services for ease of access. Exclude
+--     these environments from the rule by filtering based on labels or annotations that identify
+--     non-production clusters.
+--   - Automated deployment tools or scripts that configure services as NodePort for legitimate
+--     reasons can cause false positives. Identify these tools and add their service accounts to an
+--     exception list to prevent unnecessary alerts.
+--   - Internal services that require external access for legitimate business needs might be
+--     flagged. Document these services and apply exceptions based on their specific labels or
+--     annotations to avoid false alarms.
+--   - Temporary configurations during incident response or troubleshooting might involve NodePort
+--     services. Ensure that these activities are logged and approved, and consider temporary
+--     exceptions during the incident resolution period.
+SELECT *
+FROM audit
+WHERE authz_decision = 'allow'
+  AND resource = 'services'
+  AND verb IN ('create', 'update', 'patch')
+  -- Only bodies that carry spec.type: a patch of other fields of a NodePort service does not match,
+  -- and LoadBalancer services (which open node ports too) are not covered, as in the rule.
+  AND array_has(object_fields['requestObject.spec.type'], 'NodePort')

@@ -1,0 +1,84 @@
+-- id: pod-created-with-hostipc
+-- name: Kubernetes Pod Created With HostIPC
+-- elastic_rule_id: 764c8437-a581-4537-8060-1fdb0e92c92d
+-- elastic_source: elastic/detection-rules@14cf530f (elastic-detection-rules/rules/integrations/kubernetes/privilege_escalation_pod_created_with_hostipc.toml, updated 2026/04/10)
+-- type: query
+-- language: kuery
+-- severity: medium
+-- risk_score: 47
+-- interval: 5m
+-- from: now-6m
+-- max_signals: 100
+-- mitre: TA0004 Privilege Escalation; T1611 Escape to Host | TA0002 Execution; T1610 Deploy Container
+-- tags: Data Source: Kubernetes; Domain: Kubernetes; Use Case: Threat Detection; Tactic: Execution; Tactic: Privilege Escalation; Resources: Investigation Guide
+-- license: Elastic License v2: query and guide text by Elastic (elastic/detection-rules), ported to SQL
+-- requires: hostIPC
+-- requires: pods
+-- requires: create | update | patch
+-- requires: allow | granted
+-- references: https://research.nccgroup.com/2021/11/10/detection-engineering-for-kubernetes-clusters/#part3-kubernetes-detections
+--   https://kubernetes.io/docs/concepts/security/pod-security-policy/#host-namespaces
+--   https://bishopfox.com/blog/kubernetes-pod-privilege-escalation
+-- query: |
+--   data_stream.dataset : "kubernetes.audit_logs" and kubernetes.audit.annotations.authorization_k8s_io/decision:"allow" and
+--   kubernetes.audit.objectRef.resource:"pods" and kubernetes.audit.verb:("create" or "update" or "patch") and
+--   kubernetes.audit.requestObject.spec.hostIPC:true and
+--   not kubernetes.audit.requestObject.spec.containers.image: (
+--     docker.elastic.co/beats/elastic-agent* or rancher/system-agent* or registry.crowdstrike.com/falcon-sensor*
+--   )
+-- what: |
+--   This rule detects an attempt to create or modify a pod using the host IPC namespace. This
+--   gives access to data used by any pod that also use the hosts IPC namespace. If any process on
+--   the host or any processes in a pod uses the hosts inter-process communication mechanisms
+--   (shared memory, semaphore arrays, message queues, etc.), an attacker can read/write to those
+--   same mechanisms. They may look for files in /dev/shm or use ipcs to check for any IPC
+--   facilities being used.
+-- why: |
+--   Kubernetes allows pods to share the host's IPC namespace, enabling inter-process
+--   communication. While useful for legitimate applications, adversaries can exploit this to
+--   access shared memory and IPC mechanisms, potentially leading to data exposure or privilege
+--   escalation. The detection rule identifies suspicious pod creation or modification events that
+--   enable host IPC, excluding known benign images, to flag potential security threats.
+-- triage: |
+--   - Review the Kubernetes audit logs to identify the specific pod creation or modification event
+--     that triggered the alert, focusing on the event.dataset field with the value
+--     "kubernetes.audit_logs".
+--   - Examine the kubernetes.audit.annotations.authorization_k8s_io/decision field to confirm that
+--     the action was allowed, and verify the identity of the user or service account that
+--     initiated the request.
+--   - Investigate the kubernetes.audit.objectRef.resource field to ensure the resource involved is
+--     indeed a pod, and check the kubernetes.audit.verb field to determine if the action was a
+--     create, update, or patch operation.
+--   - Analyze the kubernetes.audit.requestObject.spec.hostIPC field to confirm that host IPC was
+--     enabled, and cross-reference with the kubernetes.audit.requestObject.spec.containers.image
+--     field to ensure the image is not part of the known benign list.
+--   - Check for any other pods or processes on the host that might be using the host's IPC
+--     namespace, and assess if there is any unauthorized access or data exposure risk.
+--   - Look for any suspicious activity or anomalies in the /dev/shm directory or use the ipcs
+--     command to identify any IPC facilities that might be exploited.
+-- false_positives: |
+--   - Pods using hostIPC for legitimate inter-process communication may trigger alerts. Review the
+--     pod's purpose and verify if hostIPC is necessary for its function.
+--   - Known benign images, such as monitoring or logging agents, might use hostIPC. Update the
+--     exclusion list to include these images if they are verified as non-threatening.
+--   - Development or testing environments often use hostIPC for debugging purposes. Consider
+--     excluding these environments from the rule or creating a separate rule with a higher
+--     threshold for alerts.
+--   - Automated deployment tools might temporarily use hostIPC during setup. Ensure these tools
+--     are recognized and excluded if they are part of a controlled and secure process.
+--   - Regularly review and update the exclusion list to reflect changes in your environment,
+--     ensuring that only verified and necessary uses of hostIPC are excluded.
+SELECT *
+FROM audit
+WHERE authz_decision = 'allow'
+  AND resource = 'pods'
+  AND verb IN ('create', 'update', 'patch')
+  -- Values inside the request body come from object_fields (schema 2): each path lists the
+  -- values of every element of every array on the way, as Elasticsearch indexes object arrays,
+  -- so a test matches if any container/volume carries the value, and `not` means none does.
+  AND array_has(object_fields['requestObject.spec.hostIPC'], 'true')
+  -- KQL `not containers.image:(globs)`: no container's image matches any glob (whole string,
+  -- case-sensitive, `*` only; `\:` is a literal colon). Pods without images satisfy the `not`.
+  -- (Elastic's integration maps containers.image as `text`, where such globs may not behave as
+  -- written; the port applies keyword semantics, the rule's evident intent.)
+  AND NOT coalesce(regexp_like(array_to_string(object_fields['requestObject.spec.containers.image'], chr(10)), '(?m)^(?:docker\.elastic\.co/beats/elastic-agent.*|rancher/system-agent.*|registry\.crowdstrike\.com/falcon-sensor.*)$'), false)

@@ -1,0 +1,90 @@
+-- id: pod-created-with-hostpid
+-- name: Kubernetes Pod Created With HostPID
+-- elastic_rule_id: df7fda76-c92b-4943-bc68-04460a5ea5ba
+-- elastic_source: elastic/detection-rules@14cf530f (elastic-detection-rules/rules/integrations/kubernetes/privilege_escalation_pod_created_with_hostpid.toml, updated 2026/04/10)
+-- type: query
+-- language: kuery
+-- severity: medium
+-- risk_score: 47
+-- interval: 5m
+-- from: now-6m
+-- max_signals: 100
+-- mitre: TA0004 Privilege Escalation; T1611 Escape to Host | TA0002 Execution; T1610 Deploy Container
+-- tags: Data Source: Kubernetes; Domain: Kubernetes; Use Case: Threat Detection; Tactic: Execution; Tactic: Privilege Escalation; Resources: Investigation Guide
+-- license: Elastic License v2: query and guide text by Elastic (elastic/detection-rules), ported to SQL
+-- requires: hostPID
+-- requires: pods
+-- requires: create | update | patch
+-- requires: allow | granted
+-- references: https://research.nccgroup.com/2021/11/10/detection-engineering-for-kubernetes-clusters/#part3-kubernetes-detections
+--   https://kubernetes.io/docs/concepts/security/pod-security-policy/#host-namespaces
+--   https://bishopfox.com/blog/kubernetes-pod-privilege-escalation
+-- query: |
+--   data_stream.dataset : "kubernetes.audit_logs" and kubernetes.audit.annotations.authorization_k8s_io/decision:"allow" and
+--   kubernetes.audit.objectRef.resource:"pods" and kubernetes.audit.verb:("create" or "update" or "patch") and
+--   kubernetes.audit.requestObject.spec.hostPID:true and
+--   not kubernetes.audit.requestObject.spec.containers.image: (
+--     ghcr.io/aquasecurity/node-collector* or rancher/system-agent* or ghcr.io/kubereboot/kured* or
+--     *elastic/elastic-agent* or registry.k8s.io/sig-storage/csi-node-driver-registrar* or quay.io/prometheus/node-exporter* or
+--     docker.elastic.co/beats/elastic-agent* or quay.io/cephcsi/cephcsi* or registry.crowdstrike.com/falcon-sensor* or */sysdig/* or
+--     rancher/mirrored-longhornio-longhorn-manager* or gcr.io/datadoghq/agent* or mcr.microsoft.com/oss/*/kubernetes-csi*
+--   )
+-- what: |
+--   This rule detects an attempt to create or modify a pod attached to the host PID namespace.
+--   HostPID allows a pod to access all the processes running on the host and could allow an
+--   attacker to take malicious action. When paired with ptrace this can be used to escalate
+--   privileges outside of the container. When paired with a privileged container, the pod can see
+--   all of the processes on the host. An attacker can enter the init system (PID 1) on the host.
+--   From there, they could execute a shell and continue to escalate privileges to root.
+-- why: |
+--   Kubernetes allows pods to share the host's process ID (PID) namespace, enabling visibility
+--   into host processes. While useful for debugging, this can be exploited by attackers to
+--   escalate privileges, especially when combined with privileged containers. The detection rule
+--   identifies attempts to create or modify pods with HostPID enabled, excluding known safe
+--   images, to flag potential privilege escalation activities.
+-- triage: |
+--   - Review the Kubernetes audit logs to identify the user or service account responsible for the
+--     pod creation or modification attempt. Look for the `kubernetes.audit.user.username` field to
+--     determine who initiated the action.
+--   - Examine the `kubernetes.audit.requestObject.spec.containers.image` field to identify the
+--     container images used in the pod. Verify if any unknown or suspicious images are being
+--     deployed.
+--   - Check the `kubernetes.audit.annotations.authorization_k8s_io/decision` field to confirm that
+--     the action was allowed and investigate the context or reason for this decision.
+--   - Investigate the `kubernetes.audit.objectRef.resource` and `kubernetes.audit.verb` fields to
+--     understand the specific action taken (create, update, or patch) and the resource involved.
+--   - Assess the necessity and legitimacy of using HostPID in the pod's configuration by
+--     consulting with the relevant development or operations teams. Determine if there is a valid
+--     use case or if it was potentially misconfigured or maliciously set.
+--   - Review any recent changes in the Kubernetes environment or related configurations that might
+--     have led to this alert, focusing on changes around the time the alert was triggered.
+-- false_positives: |
+--   - Known safe images like "docker.elastic.co/beats/elastic-agent:8.4.0" are already excluded,
+--     but other internal tools or monitoring agents that require HostPID for legitimate reasons
+--     might trigger false positives. Review and identify such images and add them to the exclusion
+--     list.
+--   - Development or testing environments often use HostPID for debugging purposes. Consider
+--     creating a separate rule or exception for these environments to prevent unnecessary alerts.
+--   - Some system maintenance tasks might require temporary use of HostPID. Document these tasks
+--     and schedule them during known maintenance windows, then adjust the rule to exclude these
+--     specific time frames.
+--   - Regularly review audit logs to identify patterns of benign HostPID usage. Use this
+--     information to refine the rule and reduce false positives by updating the exclusion
+--     criteria.
+--   - Collaborate with development and operations teams to understand legitimate use cases for
+--     HostPID in your environment, and adjust the rule to accommodate these scenarios without
+--     compromising security.
+SELECT *
+FROM audit
+WHERE authz_decision = 'allow'
+  AND resource = 'pods'
+  AND verb IN ('create', 'update', 'patch')
+  -- Values inside the request body come from object_fields (schema 2): each path lists the
+  -- values of every element of every array on the way, as Elasticsearch indexes object arrays,
+  -- so a test matches if any container/volume carries the value, and `not` means none does.
+  AND array_has(object_fields['requestObject.spec.hostPID'], 'true')
+  -- KQL `not containers.image:(globs)`: no container's image matches any glob (whole string,
+  -- case-sensitive, `*` only; `\:` is a literal colon). Pods without images satisfy the `not`.
+  -- (Elastic's integration maps containers.image as `text`, where such globs may not behave as
+  -- written; the port applies keyword semantics, the rule's evident intent.)
+  AND NOT coalesce(regexp_like(array_to_string(object_fields['requestObject.spec.containers.image'], chr(10)), '(?m)^(?:ghcr\.io/aquasecurity/node-collector.*|rancher/system-agent.*|ghcr\.io/kubereboot/kured.*|.*elastic/elastic-agent.*|registry\.k8s\.io/sig-storage/csi-node-driver-registrar.*|quay\.io/prometheus/node-exporter.*|docker\.elastic\.co/beats/elastic-agent.*|quay\.io/cephcsi/cephcsi.*|registry\.crowdstrike\.com/falcon-sensor.*|.*/sysdig/.*|rancher/mirrored-longhornio-longhorn-manager.*|gcr\.io/datadoghq/agent.*|mcr\.microsoft\.com/oss/.*/kubernetes-csi.*)$'), false)

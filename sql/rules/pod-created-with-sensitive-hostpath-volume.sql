@@ -1,0 +1,102 @@
+-- id: pod-created-with-sensitive-hostpath-volume
+-- name: Kubernetes Pod Created with a Sensitive hostPath Volume
+-- elastic_rule_id: 2abda169-416b-4bb3-9a6b-f8d239fd78ba
+-- elastic_source: elastic/detection-rules@14cf530f (elastic-detection-rules/rules/integrations/kubernetes/privilege_escalation_pod_created_with_sensitive_hostpath_volume.toml, updated 2026/04/10)
+-- type: query
+-- language: kuery
+-- severity: medium
+-- risk_score: 47
+-- interval: 5m
+-- from: now-6m
+-- max_signals: 100
+-- mitre: TA0004 Privilege Escalation; T1611 Escape to Host | TA0002 Execution; T1610 Deploy Container
+-- tags: Data Source: Kubernetes; Domain: Kubernetes; Use Case: Threat Detection; Tactic: Execution; Tactic: Privilege Escalation; Resources: Investigation Guide
+-- license: Elastic License v2: query and guide text by Elastic (elastic/detection-rules), ported to SQL
+-- requires: hostPath
+-- requires: pods
+-- requires: create | update | patch
+-- requires: allow | granted
+-- references: https://blog.appsecco.com/kubernetes-namespace-breakout-using-insecure-host-path-volume-part-1-b382f2a6e216
+--   https://kubernetes.io/docs/concepts/storage/volumes/#hostpath
+-- query: |
+--   data_stream.dataset : "kubernetes.audit_logs" and kubernetes.audit.annotations.authorization_k8s_io/decision:"allow" and
+--   kubernetes.audit.objectRef.resource:"pods" and kubernetes.audit.verb:("create" or "update" or "patch") and
+--   kubernetes.audit.requestObject.spec.volumes.hostPath.path: (
+--     "/" or "/proc" or "/root" or "/var" or "/var/run" or "/var/run/docker.sock" or "/var/run/crio/crio.sock" or
+--     "/var/run/cri-dockerd.sock" or "/var/lib/kubelet" or "/var/lib/kubelet/pki" or "/var/lib/docker/overlay2" or
+--     "/etc" or "/etc/kubernetes" or "/etc/kubernetes/manifests" or "/etc/kubernetes/pki" or "/home/admin"
+--   ) and
+--   not kubernetes.audit.requestObject.spec.containers.image: (
+--     docker.elastic.co/beats/elastic-agent* or *elastic/elastic-agent* or docker.elastic.co/elastic-agent/elastic-agent* or
+--     *elastic-agent\:dev* or *cloudops-azure-devops-agent* or rancher/mirrored-longhornio-longhorn-instance-manager* or
+--     quay.io/calico* or ghcr.io/aquasecurity* or rancher/system-agent* or rancher/mirrored-longhornio-csi-node-driver-registrar* or
+--     rancher/mirrored-longhornio-livenessprobe* or quay.io/prometheus/node-exporter* or *eks/observability/cloudwatch-agent* or
+--     amazon/aws-efs-csi-driver* or public.ecr.aws/eks-distro/kubernetes-csi* or quay.io/cilium/cilium* or openebs/node-disk-manager* or
+--     openebs/cstor-csi-driver* or registry.k8s.io/sig-storage/csi-node-driver-registrar* or *.amazonaws.com/eks/csi-node-driver-registrar* or
+--     *.amazonaws.com/eks/livenessprobe* or *.amazonaws.com/eks/aws-efs-csi-driver* or mcr.microsoft.com/oss/v2/kubernetes-csi* or
+--     rancher/mirrored-cilium-cilium* or jenkins/inbound-agent* or gcr.io/datadoghq/agent* or rancher/mirrored-longhornio-longhorn-share-manager* or
+--     */sysdig/*
+--   )
+-- what: |
+--   This rule detects when a pod is created with a sensitive volume of type hostPath. A hostPath
+--   volume type mounts a sensitive file or folder from the node to the container. If the container
+--   gets compromised, the attacker can use this mount for gaining access to the node. There are
+--   many ways a container with unrestricted access to the host filesystem can escalate privileges,
+--   including reading data from other containers, and accessing tokens of more privileged pods.
+-- why: |
+--   Kubernetes allows containers to access host filesystems via hostPath volumes, which can be
+--   crucial for certain applications. However, if a container is compromised, adversaries can
+--   exploit these mounts to access sensitive host data or escalate privileges. The detection rule
+--   identifies when pods are created or modified with hostPath volumes pointing to critical
+--   directories, signaling potential misuse or security risks.
+-- triage: |
+--   - Review the Kubernetes audit logs to identify the specific pod creation or modification event
+--     that triggered the alert, focusing on the event.dataset field with the value
+--     "kubernetes.audit_logs".
+--   - Examine the kubernetes.audit.requestObject.spec.volumes.hostPath.path field to determine
+--     which sensitive hostPath was mounted and assess the potential risk associated with that
+--     specific path.
+--   - Check the kubernetes.audit.annotations.authorization_k8s_io/decision field to confirm that
+--     the action was allowed, and verify the legitimacy of the authorization decision.
+--   - Investigate the kubernetes.audit.requestObject.spec.containers.image field to identify the
+--     container image used, ensuring it is not a known or suspected malicious image, and cross-
+--     reference with any known vulnerabilities or security advisories.
+--   - Analyze the context of the pod creation or modification by reviewing the
+--     kubernetes.audit.verb field to understand whether the action was a create, update, or patch
+--     operation, and correlate this with recent changes or deployments in the environment.
+--   - Assess the potential impact on the cluster by identifying other pods or services that might
+--     be affected by the compromised pod, especially those with elevated privileges or access to
+--     sensitive data.
+-- false_positives: |
+--   - Development environments often use hostPath volumes for testing purposes, which can trigger
+--     this rule. To manage this, create exceptions for specific namespaces or labels associated
+--     with development workloads.
+--   - Monitoring tools or agents may require access to certain host paths for legitimate reasons.
+--     Identify these tools and exclude their specific container images from the rule, similar to
+--     the exclusion of the elastic-agent image.
+--   - Backup or logging applications might need access to host directories to perform their
+--     functions. Review these applications and consider excluding their specific hostPath
+--     configurations if they are deemed non-threatening.
+--   - Some system maintenance tasks might temporarily use hostPath volumes. Document these tasks
+--     and schedule them during known maintenance windows, then create temporary exceptions during
+--     these periods.
+--   - Custom scripts or automation tools that interact with Kubernetes may inadvertently trigger
+--     this rule. Audit these scripts and tools, and if they are safe, exclude their specific
+--     actions or paths from the rule.
+SELECT *
+FROM audit
+WHERE authz_decision = 'allow'
+  AND resource = 'pods'
+  AND verb IN ('create', 'update', 'patch')
+  -- Values inside the request body come from object_fields (schema 2): each path lists the
+  -- values of every element of every array on the way, as Elasticsearch indexes object arrays,
+  -- so a test matches if any container/volume carries the value, and `not` means none does.
+  -- Quoted paths: exact strings (`/var/run/docker.sock/` or `/run/containerd/containerd.sock` do not match).
+  AND array_has_any(object_fields['requestObject.spec.volumes.hostPath.path'], make_array(
+        '/', '/proc', '/root', '/var', '/var/run', '/var/run/docker.sock', '/var/run/crio/crio.sock', '/var/run/cri-dockerd.sock',
+        '/var/lib/kubelet', '/var/lib/kubelet/pki', '/var/lib/docker/overlay2', '/etc', '/etc/kubernetes', '/etc/kubernetes/manifests', '/etc/kubernetes/pki', '/home/admin'))
+  -- KQL `not containers.image:(globs)`: no container's image matches any glob (whole string,
+  -- case-sensitive, `*` only; `\:` is a literal colon). Pods without images satisfy the `not`.
+  -- (Elastic's integration maps containers.image as `text`, where such globs may not behave as
+  -- written; the port applies keyword semantics, the rule's evident intent.)
+  AND NOT coalesce(regexp_like(array_to_string(object_fields['requestObject.spec.containers.image'], chr(10)), '(?m)^(?:docker\.elastic\.co/beats/elastic-agent.*|.*elastic/elastic-agent.*|docker\.elastic\.co/elastic-agent/elastic-agent.*|.*elastic-agent:dev.*|.*cloudops-azure-devops-agent.*|rancher/mirrored-longhornio-longhorn-instance-manager.*|quay\.io/calico.*|ghcr\.io/aquasecurity.*|rancher/system-agent.*|rancher/mirrored-longhornio-csi-node-driver-registrar.*|rancher/mirrored-longhornio-livenessprobe.*|quay\.io/prometheus/node-exporter.*|.*eks/observability/cloudwatch-agent.*|amazon/aws-efs-csi-driver.*|public\.ecr\.aws/eks-distro/kubernetes-csi.*|quay\.io/cilium/cilium.*|openebs/node-disk-manager.*|openebs/cstor-csi-driver.*|registry\.k8s\.io/sig-storage/csi-node-driver-registrar.*|.*\.amazonaws\.com/eks/csi-node-driver-registrar.*|.*\.amazonaws\.com/eks/livenessprobe.*|.*\.amazonaws\.com/eks/aws-efs-csi-driver.*|mcr\.microsoft\.com/oss/v2/kubernetes-csi.*|rancher/mirrored-cilium-cilium.*|jenkins/inbound-agent.*|gcr\.io/datadoghq/agent.*|rancher/mirrored-longhornio-longhorn-share-manager.*|.*/sysdig/.*)$'), false)

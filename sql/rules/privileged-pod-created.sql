@@ -1,0 +1,90 @@
+-- id: privileged-pod-created
+-- name: Kubernetes Privileged Pod Created
+-- elastic_rule_id: c7908cac-337a-4f38-b50d-5eeb78bdb531
+-- elastic_source: elastic/detection-rules@14cf530f (elastic-detection-rules/rules/integrations/kubernetes/privilege_escalation_privileged_pod_created.toml, updated 2026/04/10)
+-- type: query
+-- language: kuery
+-- severity: medium
+-- risk_score: 47
+-- interval: 5m
+-- from: now-6m
+-- max_signals: 100
+-- mitre: TA0004 Privilege Escalation; T1611 Escape to Host | TA0002 Execution; T1610 Deploy Container
+-- tags: Data Source: Kubernetes; Domain: Kubernetes; Use Case: Threat Detection; Tactic: Execution; Tactic: Privilege Escalation; Resources: Investigation Guide
+-- license: Elastic License v2: query and guide text by Elastic (elastic/detection-rules), ported to SQL
+-- requires: privileged
+-- requires: pods
+-- requires: create
+-- requires: allow | granted
+-- references: https://media.defense.gov/2021/Aug/03/2002820425/-1/-1/1/CTR_KUBERNETES%20HARDENING%20GUIDANCE.PDF
+--   https://kubernetes.io/docs/tasks/configure-pod-container/security-context/
+-- query: |
+--   data_stream.dataset : "kubernetes.audit_logs" and kubernetes.audit.annotations.authorization_k8s_io/decision:"allow" and
+--   kubernetes.audit.objectRef.resource:pods and kubernetes.audit.verb:create and kubernetes.audit.requestObject.spec.containers.securityContext.privileged:true and
+--   not kubernetes.audit.requestObject.spec.containers.image: (
+--     *amazonaws.com/betsie/pipeline/pipeline-core* or mirror.gcr.io/aquasec/trivy* or rancher/mirrored-longhornio-longhorn-instance-manager* or quay.io/calico* or
+--     rancher/system-agent* or openebs/m-exporter* or openebs/cstor-istgt* or ghcr.io/kubereboot/kured* or registry.k8s.io/sig-storage/csi-node-driver-registrar* or
+--     registry.k8s.io/csi-secrets-store* or registry.gitlab.com/gitlab-org/gitlab-runner/gitlab-runner-helper* or sonarsource/sonar-scanner-cli* or
+--     rancher/mirrored-longhornio-longhorn-engine* or jenkins/inbound-agent* or mcr.microsoft.com/oss/v2/kubernetes-csi* or registry.k8s.io/dns/k8s-dns-node-cache* or
+--     *amazonaws.com/eks/kube-proxy* or *amazonaws.com/eks/aws-efs-csi-driver* or *amazonaws.com/eks/livenessprobe* or *amazonaws.com/amazon-k8s-cni* or
+--     *amazonaws.com/amazon/aws-network-policy-agent* or mcr.microsoft.com/oss/kubernetes-csi* or openebs/node-disk-manager* or openebs/node-disk-exporter* or
+--     mcr.microsoft.com/oss/kubernetes/kube-proxy* or public.ecr.aws/eks-distro/kubernetes-csi/livenessprobe* or public.ecr.aws/eks-distro/kubernetes-csi/external-provisioner* or
+--     amazon/aws-efs-csi-driver* or registry.k8s.io/kube-proxy* or registry.crowdstrike.com/falcon-sensor* or *octopus-deploy/tentacle* or */sysdig/*
+--   )
+-- what: |
+--   This rule detects when a user creates a pod/container running in privileged mode. A highly
+--   privileged container has access to the node's resources and breaks the isolation between
+--   containers. If compromised, an attacker can use the privileged container to gain access to the
+--   underlying host. Gaining access to the host may provide the adversary with the opportunity to
+--   achieve follow-on objectives, such as establishing persistence, moving laterally within the
+--   environment, or setting up a command and control channel on the host.
+-- why: |
+--   Kubernetes allows for the creation of privileged pods, which can access the host's resources,
+--   breaking container isolation. Adversaries may exploit this to escalate privileges, access
+--   sensitive data, or establish persistence. The detection rule identifies such events by
+--   monitoring audit logs for pod creation with privileged settings, excluding known safe images,
+--   to flag potential security threats.
+-- triage: |
+--   - Review the Kubernetes audit logs to identify the user or service account responsible for
+--     creating the privileged pod by examining the
+--     `kubernetes.audit.annotations.authorization_k8s_io/decision` and
+--     `kubernetes.audit.verb:create` fields.
+--   - Investigate the context of the privileged pod creation by checking the
+--     `kubernetes.audit.requestObject.spec.containers.image` field to determine if the image used
+--     is known or potentially malicious.
+--   - Assess the necessity and legitimacy of the privileged pod by consulting with the relevant
+--     development or operations teams to understand if there was a valid reason for its creation.
+--   - Examine the `kubernetes.audit.objectRef.resource:pods` field to identify the specific pod
+--     and its associated namespace, and verify if it aligns with expected deployment patterns or
+--     environments.
+--   - Check for any subsequent suspicious activities or anomalies in the Kubernetes environment
+--     that may indicate further exploitation attempts, such as lateral movement or data
+--     exfiltration, following the creation of the privileged pod.
+-- false_positives: |
+--   - Known safe images like "docker.elastic.co/beats/elastic-agent:8.4.0" are already excluded
+--     from triggering alerts. Ensure that any additional internal or third-party images that are
+--     verified as safe are added to the exclusion list to prevent unnecessary alerts.
+--   - Development and testing environments often use privileged pods for legitimate purposes.
+--     Consider creating separate rules or exceptions for these environments to avoid false
+--     positives while maintaining security in production.
+--   - Automated deployment tools or scripts might create privileged pods as part of their normal
+--     operation. Review these tools and, if they are deemed safe, add their specific actions or
+--     images to the exclusion list.
+--   - Regularly review and update the exclusion list to reflect changes in your environment, such
+--     as new safe images or changes in deployment practices, to maintain an accurate detection
+--     rule.
+SELECT *
+FROM audit
+WHERE authz_decision = 'allow'
+  AND resource = 'pods'
+  AND verb = 'create'
+  -- Values inside the request body come from object_fields (schema 2): each path lists the
+  -- values of every element of every array on the way, as Elasticsearch indexes object arrays,
+  -- so a test matches if any container/volume carries the value, and `not` means none does.
+  -- Only spec.containers, as the rule (initContainers and ephemeralContainers are not looked at).
+  AND array_has(object_fields['requestObject.spec.containers.securityContext.privileged'], 'true')
+  -- KQL `not containers.image:(globs)`: no container's image matches any glob (whole string,
+  -- case-sensitive, `*` only; `\:` is a literal colon). Pods without images satisfy the `not`.
+  -- (Elastic's integration maps containers.image as `text`, where such globs may not behave as
+  -- written; the port applies keyword semantics, the rule's evident intent.)
+  AND NOT coalesce(regexp_like(array_to_string(object_fields['requestObject.spec.containers.image'], chr(10)), '(?m)^(?:.*amazonaws\.com/betsie/pipeline/pipeline-core.*|mirror\.gcr\.io/aquasec/trivy.*|rancher/mirrored-longhornio-longhorn-instance-manager.*|quay\.io/calico.*|rancher/system-agent.*|openebs/m-exporter.*|openebs/cstor-istgt.*|ghcr\.io/kubereboot/kured.*|registry\.k8s\.io/sig-storage/csi-node-driver-registrar.*|registry\.k8s\.io/csi-secrets-store.*|registry\.gitlab\.com/gitlab-org/gitlab-runner/gitlab-runner-helper.*|sonarsource/sonar-scanner-cli.*|rancher/mirrored-longhornio-longhorn-engine.*|jenkins/inbound-agent.*|mcr\.microsoft\.com/oss/v2/kubernetes-csi.*|registry\.k8s\.io/dns/k8s-dns-node-cache.*|.*amazonaws\.com/eks/kube-proxy.*|.*amazonaws\.com/eks/aws-efs-csi-driver.*|.*amazonaws\.com/eks/livenessprobe.*|.*amazonaws\.com/amazon-k8s-cni.*|.*amazonaws\.com/amazon/aws-network-policy-agent.*|mcr\.microsoft\.com/oss/kubernetes-csi.*|openebs/node-disk-manager.*|openebs/node-disk-exporter.*|mcr\.microsoft\.com/oss/kubernetes/kube-proxy.*|public\.ecr\.aws/eks-distro/kubernetes-csi/livenessprobe.*|public\.ecr\.aws/eks-distro/kubernetes-csi/external-provisioner.*|amazon/aws-efs-csi-driver.*|registry\.k8s\.io/kube-proxy.*|registry\.crowdstrike\.com/falcon-sensor.*|.*octopus-deploy/tentacle.*|.*/sysdig/.*)$'), false)

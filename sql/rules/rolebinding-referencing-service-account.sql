@@ -1,0 +1,75 @@
+-- id: rolebinding-referencing-service-account
+-- name: Kubernetes Creation of a RoleBinding Referencing a ServiceAccount
+-- elastic_rule_id: fd00769d-b18d-450a-a844-7a9f9c71995e
+-- elastic_source: elastic/detection-rules@14cf530f (elastic-detection-rules/rules/integrations/kubernetes/persistence_service_account_bound_to_clusterrole.toml, updated 2026/04/10)
+-- type: query
+-- language: kuery
+-- severity: medium
+-- risk_score: 47
+-- interval: 5m
+-- from: now-6m
+-- max_signals: 100
+-- mitre: TA0003 Persistence; T1098 Account Manipulation | TA0004 Privilege Escalation; T1098 Account Manipulation
+-- tags: Data Source: Kubernetes; Domain: Kubernetes; Use Case: Threat Detection; Tactic: Persistence; Tactic: Privilege Escalation; Resources: Investigation Guide
+-- license: Elastic License v2: query and guide text by Elastic (elastic/detection-rules), ported to SQL
+-- requires: serviceAccountName
+-- requires: rolebindings
+-- requires: create
+-- requires: allow | granted
+-- references: https://heilancoos.github.io/research/2025/12/16/kubernetes.html#overly-permissive-role-based-access-control
+-- query: |
+--   data_stream.dataset: "kubernetes.audit_logs" and kubernetes.audit.requestObject.spec.serviceAccountName:* and
+--   kubernetes.audit.verb:"create" and kubernetes.audit.objectRef.resource:("rolebindings" or "clusterrolebindings") and
+--   kubernetes.audit.annotations.authorization_k8s_io/decision:"allow"
+-- what: |
+--   This rule detects the creation of RoleBindings or ClusterRoleBindings that reference a
+--   ServiceAccount, which may indicate privilege delegation or potential RBAC misconfiguration
+--   leading to elevated access.
+--
+--   audithound: ported faithfully, and so it never fires on a real binding. RoleBindings and
+--   ClusterRoleBindings carry no `spec`, so `requestObject.spec.serviceAccountName` is never
+--   present on them; the evident intent (a binding whose `subjects[].kind` is `ServiceAccount`) is
+--   not what the query tests. Only a hand-made binding body with a `spec.serviceAccountName` would
+--   match.
+-- why: |
+--   This rule detects creation of a RoleBinding or ClusterRoleBinding that grants permissions to a
+--   ServiceAccount, a common way to delegate access inside the cluster and a frequent precursor to
+--   stealthy privilege escalation or persistence. Attackers who gain the ability to create
+--   bindings often attach an over-privileged role (or cluster-wide role) to an existing
+--   ServiceAccount used by a workload, then use that workload’s token to operate with elevated
+--   rights without creating new user identities.
+-- triage: |
+--   - Identify the principal that created the binding (user/service account), along with the
+--     source IP, user-agent, and authentication method, to determine whether it originated from an
+--     expected controller, CI/CD system, or a suspicious client.
+--   - Review the new RoleBinding/ClusterRoleBinding’s `roleRef` and subjects to determine what
+--     permissions were granted, and assess blast radius by inspecting the referenced
+--     Role/ClusterRole rules for high-impact verbs/resources (e.g., secrets, pods/exec, nodes,
+--     RBAC).
+--   - Determine where the referenced ServiceAccount is used by enumerating pods/deployments in the
+--     namespace that run under it, checking whether service account tokens are mounted, and
+--     whether this SA is associated with privileged workloads or externally reachable services.
+--   - Correlate nearby audit activity for additional RBAC or identity changes (new roles,
+--     bindings, service accounts, token requests) and for follow-on actions performed using the
+--     ServiceAccount that indicate attempted privilege escalation or persistence.
+--   - Validate the change against approved deployment/change records and, if unauthorized or
+--     overly permissive, remove/roll back the binding and rotate or invalidate the ServiceAccount
+--     credentials while tightening RBAC to least privilege.
+-- false_positives: |
+--   - A cluster administrator or GitOps-driven deployment legitimately creates or updates
+--     RoleBindings/ClusterRoleBindings to grant a workload ServiceAccount the minimal permissions
+--     required for a new release, namespace onboarding, or routine RBAC refactoring.
+--   - Kubernetes controllers or automation running under authorized identities (e.g., internal
+--     operators, admission policies, or namespace provisioning jobs) create bindings for default
+--     or system ServiceAccounts as part of standard cluster bootstrap, reconciliation, or multi-
+--     tenant namespace setup.
+SELECT *
+FROM audit
+-- Ported as written: RoleBindings and ClusterRoleBindings have no spec, so
+-- requestObject.spec.serviceAccountName is never present on them and this rule never matches
+-- a real binding (the intent, subjects[].kind = ServiceAccount, is not what the query says).
+-- `field:*` (exists): some value other than the empty string, as `f:*` in the other rules.
+WHERE cardinality(array_remove_all(object_fields['requestObject.spec.serviceAccountName'], '')) > 0
+  AND verb = 'create'
+  AND resource IN ('rolebindings', 'clusterrolebindings')
+  AND authz_decision = 'allow'

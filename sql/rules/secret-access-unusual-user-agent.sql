@@ -1,0 +1,78 @@
+-- id: secret-access-unusual-user-agent
+-- name: Kubernetes Secret Access via Unusual User Agent
+-- elastic_rule_id: cbda9a0e-2be4-4eaa-9571-8d6a503e9828
+-- elastic_source: elastic/detection-rules@14cf530f (elastic-detection-rules/rules/integrations/kubernetes/credential_access_get_secrets_access.toml, updated 2026/04/10)
+-- type: new_terms
+-- language: kuery
+-- severity: low
+-- risk_score: 21
+-- interval: 5m
+-- from: now-6m
+-- max_signals: 100
+-- model: new_terms
+-- new_terms_fields: source_ips, user_name, user_agent
+-- history_window_start: now-7d
+-- mitre: TA0006 Credential Access; T1552 Unsecured Credentials
+-- tags: Data Source: Kubernetes; Domain: Kubernetes; Domain: Cloud; Use Case: Threat Detection; Tactic: Credential Access; Resources: Investigation Guide
+-- license: Elastic License v2: query and guide text by Elastic (elastic/detection-rules), ported to SQL
+-- requires: secrets
+-- requires: get | list
+-- query: |
+--   data_stream.dataset:"kubernetes.audit_logs" and kubernetes.audit.objectRef.resource:"secrets" and
+--   kubernetes.audit.verb:("get" or "list") and user_agent.original:(* and not (*kubernetes/$Format))
+-- what: |
+--   This rule detects when secrets are accessed via an unusual user agent, user name and source
+--   IP. Attackers may attempt to access secrets in a Kubernetes cluster to gain access to
+--   sensitive information after gaining access to the cluster.
+-- why: |
+--   This rule flags requests to read or enumerate Kubernetes secrets when they come from an
+--   uncommon client profile, account, and network source, which can expose tokens, keys, and
+--   passwords that unlock wider cluster or cloud access. A common attacker pattern is to
+--   compromise a pod or steal a kubeconfig, then use curl or a custom script from a new host to
+--   pull service-account tokens, registry credentials, or application secrets for follow-on
+--   movement.
+-- triage: |
+--   - Determine whether the requesting identity, source IP, and user agent align with a known
+--     administrator workstation, CI/CD runner, controller, or approved automation path by
+--     validating change records, VPN or proxy logs, and asset ownership.
+--   - Review the exact secret names and namespaces accessed to assess impact, prioritizing
+--     service-account tokens, registry credentials, cloud keys, kubeconfigs, and secrets tied to
+--     production or highly privileged workloads.
+--   - Compare the event to the identity’s historical Kubernetes activity to confirm whether the
+--     client pattern, originating network, targeted namespaces, or access volume are new or
+--     unusually broad for that account.
+--   - Correlate nearby cluster and cloud activity from the same identity or source for signs of
+--     follow-on actions such as pod exec, token creation, role binding changes, API discovery
+--     bursts, or authentication attempts using newly exposed credentials.
+--   - If the access is not clearly authorized, contain by revoking or rotating the exposed secrets
+--     and linked credentials, then inspect the originating host or pod and its RBAC permissions
+--     for evidence of compromise or misuse.
+-- false_positives: |
+--   - A cluster administrator may legitimately use curl, a browser, or a custom script from a
+--     newly assigned workstation or bastion host to inspect a secret during troubleshooting, so
+--     verify the activity against approved maintenance records and confirm the source IP and user
+--     identity map to that authorized host and user.
+--   - A workload or internal automation can access secrets through a nonstandard Kubernetes API
+--     client after a deployment, restart, or credential rotation, so confirm the service account,
+--     namespace, and RBAC scope match the application’s expected behavior and correlate the timing
+--     with recent operational changes.
+-- new_terms: |
+--   The term is the tuple (source IP, user name, user agent), each address of `source_ips` its own
+--   term: an event alerts when, for one of its addresses, no get or list of secrets by the same
+--   user with the same agent from that address happened in the 7 days before it (an earlier one at
+--   exactly 7 days still counts as seen). An event with two new addresses alerts once per address
+--   (the alerts differ in `details`). An event lacking any of the three (no address, no or an empty
+--   user name, no or an empty user agent) has no term and never alerts; client-go's default agent
+--   (`*kubernetes/$Format`, exact and case-sensitive as in KQL) never counts, neither as an alert
+--   nor as history. The first week of an archive has no history, so every tuple in it is new, as on
+--   a fresh Elastic index. Elastic converts `sourceIPs` to the `ip` type (canonical IPv6 text, and
+--   no `source.ip` at all if one address does not parse); audithound compares the addresses as
+--   logged.
+SELECT *
+FROM audit
+WHERE resource = 'secrets'
+  AND verb IN ('get', 'list')
+  -- user_agent.original:(* and not (*kubernetes/$Format)): present, not empty (Elastic drops
+  -- empty strings), and not client-go's default agent.
+  AND nullif(user_agent, '') IS NOT NULL
+  AND user_agent NOT LIKE '%kubernetes/$Format'

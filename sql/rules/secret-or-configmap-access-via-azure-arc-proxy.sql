@@ -1,0 +1,114 @@
+-- id: secret-or-configmap-access-via-azure-arc-proxy
+-- name: Kubernetes Secret or ConfigMap Access via Azure Arc Proxy
+-- elastic_rule_id: 220d92c6-479d-4a49-9cc0-3a29756dad0c
+-- elastic_source: elastic/detection-rules@14cf530f (elastic-detection-rules/rules/integrations/kubernetes/credential_access_azure_arc_proxy_secret_configmap_access.toml, updated 2026/03/24)
+-- type: esql
+-- language: esql
+-- severity: medium
+-- risk_score: 47
+-- interval: 9m
+-- from: now-5d
+-- max_signals: 100
+-- model: new_terms
+-- new_terms_fields: impersonated_user_name
+-- history_window_start: now-5d
+-- mitre: TA0006 Credential Access; T1552 Unsecured Credentials | TA0009 Collection; T1213 Data from Information Repositories; T1530 Data from Cloud Storage | TA0040 Impact; T1565 Data Manipulation
+-- tags: Data Source: Kubernetes; Domain: Kubernetes; Domain: Cloud; Use Case: Threat Detection; Tactic: Credential Access; Tactic: Collection; Resources: Investigation Guide
+-- license: Elastic License v2: query and guide text by Elastic (elastic/detection-rules), ported to SQL
+-- requires: system:serviceaccount:azure-arc:
+-- requires: secrets | configmaps
+-- requires: impersonatedUser
+-- references: https://learn.microsoft.com/en-us/azure/azure-arc/kubernetes/cluster-connect
+--   https://microsoft.github.io/Threat-Matrix-for-Kubernetes/
+--   https://www.ibm.com/think/x-force/identifying-abusing-azure-arc-for-hybrid-escalation-persistence
+--   https://cloud.google.com/blog/topics/threat-intelligence/escalating-privileges-azure-kubernetes-services
+--   https://www.wiz.io/blog/lateral-movement-risks-in-the-cloud-and-how-to-prevent-them-part-3-from-compromis
+-- query: |
+--   FROM logs-kubernetes.audit_logs-* metadata _id, _version, _index
+--   | WHERE STARTS_WITH(kubernetes.audit.user.username, "system:serviceaccount:azure-arc:")
+--       AND kubernetes.audit.objectRef.resource IN ("secrets", "configmaps")
+--       AND kubernetes.audit.verb IN ("get", "list", "create", "update", "patch", "delete")
+--       AND kubernetes.audit.objectRef.namespace NOT IN ("azure-arc", "azure-arc-release", "kube-system")
+--       AND NOT STARTS_WITH(kubernetes.audit.objectRef.name, "sh.helm.release.v1")
+--
+--   | STATS
+--       Esql.verb_values = VALUES(kubernetes.audit.verb),
+--       Esql.resource_type_values = VALUES(kubernetes.audit.objectRef.resource),
+--       Esql.resource_name_values = VALUES(kubernetes.audit.objectRef.name),
+--       Esql.namespace_values = VALUES(kubernetes.audit.objectRef.namespace),
+--       Esql.acting_user_values = VALUES(kubernetes.audit.user.username),
+--       Esql.user_agent_values = VALUES(kubernetes.audit.userAgent),
+--       Esql.source_ips_values = VALUES(kubernetes.audit.sourceIPs),
+--       Esql.response_code_values = VALUES(kubernetes.audit.responseStatus.code),
+--       Esql.timestamp_first_seen = MIN(@timestamp),
+--       Esql.timestamp_last_seen = MAX(@timestamp),
+--       Esql.event_count = COUNT(*)
+--       BY kubernetes.audit.impersonatedUser.username
+--
+--   | WHERE Esql.timestamp_first_seen >= NOW() - 9 minutes
+--   | KEEP *
+-- what: |
+--   Detects when secrets or configmaps are accessed, created, modified, or deleted in a Kubernetes
+--   cluster by the Azure Arc AAD proxy service account. When operations are routed through the
+--   Azure Arc Cluster Connect proxy, the Kubernetes audit log records the acting user as
+--   `system:serviceaccount:azure-arc:azure-arc-kube-aad-proxy-sa` with the actual caller identity
+--   in the `impersonatedUser` field. This pattern indicates that someone is accessing the cluster
+--   through the Azure ARM API rather than directly via kubectl against the API server. While
+--   legitimate for Arc-managed workflows, adversaries with stolen service principal credentials
+--   can abuse Arc Cluster Connect to read, exfiltrate, or modify secrets and configmaps while
+--   appearing as the Arc proxy service account in K8s audit logs.
+-- why: |
+--   When Kubernetes operations are performed through Azure Arc Cluster Connect, the K8s audit log
+--   shows the Arc AAD proxy
+--   service account as the authenticated user, with the actual Azure AD identity in the
+--   `impersonatedUser` field. This
+--   rule detects non-system secret and configmap access — including reads, writes, and deletions —
+--   routed through this
+--   proxy path. Read operations (`get`, `list`) are particularly important to detect as they
+--   represent the most common
+--   adversary action: exfiltrating secrets without leaving obvious modification traces.
+-- triage: |
+--   - Check the `kubernetes.audit.impersonatedUser.username` field — this contains the Azure AD
+--     object ID of the actual
+--   caller. Cross-reference with Azure AD to identify the service principal or user.
+--   - Review the `kubernetes.audit.impersonatedUser.extra.oid` field for the Azure AD object ID.
+--   - Examine the namespace — operations in `default` or application namespaces are more
+--     suspicious than `azure-arc` or
+--   `kube-system`.
+--   - Check the `kubernetes.audit.objectRef.name` — look for suspicious secret/configmap names
+--     that don't match known
+--   application resources.
+--   - Correlate with Azure Activity Logs for the same time window to find the
+--     `LISTCLUSTERUSERCREDENTIAL` operation that
+--   initiated the Arc proxy session.
+--   - Review Azure Sign-In Logs for the impersonated identity's authentication source IP and
+--     geolocation.
+-- false_positives: |
+--       Azure Arc system components may create or update secrets and configmaps in the azure-arc and azure-arc-release
+--       namespaces during normal cluster management. Filter by namespace to exclude these.
+-- new_terms: |
+--   An ES|QL "first seen" rule ported as a new term: every 9 minutes Elastic groups the matching
+--   events of the last 5 days by `impersonatedUser.username` and alerts for each group whose
+--   earliest event (MIN(@timestamp)) is in the last 9 minutes, that is an impersonated identity
+--   that reaches secrets or configmaps through the Arc proxy for the first time in 5 days. Here
+--   that is model new_terms on `impersonated_user_name` with a 5-day history: an event alerts when
+--   no matching event with the same impersonated user happened in the 5 days before it (an earlier
+--   one at exactly 5 days still counts as seen). The alert is that first event; Elastic's alert is
+--   the STATS row (the VALUES lists, first and last seen, count), which `audithound hunt` over the
+--   same 5 days shows. Differences: ES|QL's BY keeps a null group, so Arc proxy requests with no
+--   impersonated user form one group that alerts once when first seen; here an event with no (or an
+--   empty) impersonated user has no term and never alerts. And Elastic's 5 days run back from the
+--   execution, not from the event, so its history is 5 days minus up to 9 minutes: an identity last
+--   seen between 5 days minus 9 minutes and 5 days before may alert in Elastic and does not here.
+--   The WHERE is ES|QL's, with SQL's three-valued logic as in ES|QL: `namespace NOT IN (...)` drops
+--   cluster-wide requests (no namespace) and `NOT STARTS_WITH(name, ...)` drops requests with no
+--   object name, so every `list` (its objectRef has no name) is dropped although the verb list
+--   names it. Empty strings are treated as missing, as Elastic's pipeline drops them.
+SELECT *
+FROM audit
+WHERE starts_with(user_name, 'system:serviceaccount:azure-arc:')
+  AND resource IN ('secrets', 'configmaps')
+  AND verb IN ('get', 'list', 'create', 'update', 'patch', 'delete')
+  -- ES|QL's NOT on a null is null: no namespace or no name drops the event, as in Elastic.
+  AND nullif(namespace, '') NOT IN ('azure-arc', 'azure-arc-release', 'kube-system')
+  AND NOT starts_with(nullif(object_name, ''), 'sh.helm.release.v1')

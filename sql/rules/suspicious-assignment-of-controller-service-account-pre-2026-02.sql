@@ -1,0 +1,81 @@
+-- id: suspicious-assignment-of-controller-service-account-pre-2026-02
+-- name: Kubernetes Suspicious Assignment of Controller Service Account
+-- elastic_rule_id: 63c05204-339a-11ed-a261-0242ac120002
+-- elastic_source: elastic/detection-rules@7c038407 (pre-2026-02) (elastic-detection-rules-pre-2026-02/rules/integrations/kubernetes/privilege_escalation_suspicious_assignment_of_controller_service_account.toml, updated 2025/06/18)
+-- type: query
+-- language: kuery
+-- severity: medium
+-- risk_score: 47
+-- interval: 5m
+-- from: now-6m
+-- max_signals: 100
+-- mitre: TA0004 Privilege Escalation; T1078 Valid Accounts
+-- tags: Data Source: Kubernetes; Tactic: Execution; Tactic: Privilege Escalation; Resources: Investigation Guide
+-- license: Elastic License v2: query and guide text by Elastic (elastic/detection-rules), ported to SQL
+-- requires: serviceAccountName
+-- requires: controller
+-- requires: kube-system
+-- requires: pods
+-- requires: create
+-- requires: allow | granted
+-- references: https://www.paloaltonetworks.com/apps/pan/public/downloadResource?pagePath=/content/pan/en_US/resources/whitepapers/kubernetes-privilege-escalation-excessive-permissions-in-popular-platforms
+-- query: |
+--   event.dataset : "kubernetes.audit_logs"
+--     and kubernetes.audit.annotations.authorization_k8s_io/decision:"allow"
+--     and kubernetes.audit.verb : "create"
+--     and kubernetes.audit.objectRef.resource : "pods"
+--     and kubernetes.audit.objectRef.namespace : "kube-system"
+--     and kubernetes.audit.requestObject.spec.serviceAccountName:*controller
+-- what: |
+--   This rule detects a request to attach a controller service account to an existing or new pod
+--   running in the kube-system namespace. By default, controllers running as part of the API
+--   Server utilize admin-equivalent service accounts hosted in the kube-system namespace.
+--   Controller service accounts aren't normally assigned to running pods and could indicate
+--   adversary behavior within the cluster. An attacker that can create or modify pods or pod
+--   controllers in the kube-system namespace, can assign one of these admin-equivalent service
+--   accounts to a pod and abuse their powerful token to escalate privileges and gain complete
+--   cluster control.
+-- why: |
+--   Kubernetes uses service accounts to manage pod permissions, with controller service accounts
+--   in the kube-system namespace having elevated privileges. Adversaries may exploit this by
+--   assigning these accounts to pods, gaining admin-level access. The detection rule identifies
+--   such suspicious assignments by monitoring audit logs for pod creation events in the kube-
+--   system namespace with controller service accounts, flagging potential privilege escalation
+--   attempts.
+-- triage: |
+--   - Review the audit logs to confirm the presence of a "create" event for a pod in the "kube-
+--     system" namespace with a service account name containing "controller".
+--   - Identify the source of the request by examining the user or service account that initiated
+--     the pod creation event in the audit logs.
+--   - Check the history of the involved service account to determine if it has been used in any
+--     other suspicious activities or unauthorized access attempts.
+--   - Investigate the pod's configuration and associated resources to understand its purpose and
+--     whether it aligns with expected operations within the cluster.
+--   - Assess the potential impact by evaluating the permissions and roles associated with the
+--     controller service account assigned to the pod.
+--   - Review recent changes or deployments in the "kube-system" namespace to identify any
+--     unauthorized modifications or anomalies.
+-- false_positives: |
+--   - Routine maintenance tasks in the kube-system namespace may involve creating or modifying
+--     pods with elevated service accounts. Review the context of such actions to determine if they
+--     are part of scheduled maintenance or updates.
+--   - Automated deployment tools might temporarily assign controller service accounts to pods for
+--     configuration purposes. Verify if these actions align with known deployment processes and
+--     consider excluding these specific tools from triggering alerts.
+--   - Legitimate testing or debugging activities by cluster administrators could involve using
+--     controller service accounts. Ensure these activities are documented and consider creating
+--     exceptions for known testing environments.
+--   - Some monitoring or logging solutions might require elevated permissions and could
+--     inadvertently trigger this rule. Validate the necessity of these permissions and whitelist
+--     these solutions if they are deemed non-threatening.
+--   - Regularly review and update the list of known benign service account assignments to ensure
+--     that only unexpected or unauthorized assignments are flagged.
+SELECT *
+FROM audit
+WHERE authz_decision = 'allow'
+  AND verb = 'create'
+  AND resource = 'pods'
+  AND namespace = 'kube-system'
+  -- serviceAccountName:*controller: a suffix glob, case-sensitive (`replicaset-controller`, not
+  -- `controller-manager` nor `Controller`).
+  AND regexp_like(array_to_string(object_fields['requestObject.spec.serviceAccountName'], chr(10)), '(?m)^(?:.*controller)$')

@@ -1,0 +1,74 @@
+-- id: unusual-decision-by-user-agent-pre-2026-02
+-- name: Kubernetes Unusual Decision by User Agent
+-- elastic_rule_id: 8a1db198-da6f-4500-b985-7fe2457300af
+-- elastic_source: elastic/detection-rules@7c038407 (pre-2026-02) (elastic-detection-rules-pre-2026-02/rules/integrations/kubernetes/execution_unusual_request_response_by_user_agent.toml, updated 2026/01/19)
+-- type: new_terms
+-- language: kuery
+-- severity: low
+-- risk_score: 21
+-- interval: 5m
+-- from: now-6m
+-- max_signals: 100
+-- model: new_terms
+-- new_terms_fields: authz_decision, user_name, user_agent
+-- history_window_start: now-10d
+-- mitre: TA0002 Execution
+-- tags: Domain: Kubernetes; Domain: Container; Use Case: Threat Detection; Data Source: Kubernetes; Tactic: Execution; Resources: Investigation Guide
+-- license: Elastic License v2: query and guide text by Elastic (elastic/detection-rules), ported to SQL
+-- requires: ResponseComplete
+-- query: |
+--   event.dataset:"kubernetes.audit_logs" and kubernetes.audit.stage:"ResponseComplete" and user_agent.original:*
+-- what: |
+--   This rule detects unusual request responses in Kubernetes audit logs through the use of the
+--   "new_terms" rule type. In production environments, default API requests are typically made by
+--   system components or trusted users, who are expected to have a consistent user agent and
+--   allowed response annotations. By monitoring for anomalies in the username and response
+--   annotations, this rule helps identify potential unauthorized access or misconfigurations in
+--   the Kubernetes environment.
+-- why: |
+--   Kubernetes orchestrates containerized applications, relying on API requests for operations.
+--   Typically, these requests originate from system components or trusted users with consistent
+--   user agents. Adversaries might exploit this by using atypical user agents to mask unauthorized
+--   access or misconfigurations. The detection rule identifies anomalies in user agents and
+--   response annotations, signaling potential threats in the Kubernetes environment.
+-- triage: |
+--   - Review the Kubernetes audit logs for entries where the user_agent.original field is present
+--     to identify any unusual or unexpected user agents.
+--   - Cross-reference the identified user agents with known system components and trusted users to
+--     determine if the user agent is legitimate or potentially malicious.
+--   - Examine the kubernetes.audit.stage field for "ResponseComplete" entries to understand the
+--     context and outcome of the requests associated with the unusual user agent.
+--   - Investigate the source IP addresses and associated usernames in the audit logs to identify
+--     any patterns or anomalies that could indicate unauthorized access.
+--   - Check for any recent changes or deployments in the Kubernetes environment that might explain
+--     the presence of unusual user agents or unexpected behavior.
+--   - Assess the risk and impact of the detected anomaly by considering the sensitivity of the
+--     accessed resources and the permissions associated with the user account involved.
+-- false_positives: |
+--   - System components or trusted users with legitimate but infrequent user agents may trigger
+--     the rule. To manage this, identify these user agents and add them to an exception list to
+--     prevent unnecessary alerts.
+--   - Automated scripts or tools used for maintenance or monitoring might use unique user agents.
+--     Regularly review these tools and update the exception list to include their user agents if
+--     they are verified as non-threatening.
+--   - New deployments or updates to Kubernetes components can introduce new user agents
+--     temporarily. Monitor these changes and adjust the rule exceptions accordingly to accommodate
+--     expected behavior during these periods.
+--   - Third-party integrations or plugins may use distinct user agents. Validate these
+--     integrations and, if deemed safe, include their user agents in the exception list to reduce
+--     false positives.
+-- new_terms: |
+--   The term is the tuple (authorization decision, user name, user agent), Elastic's
+--   `kubernetes.audit.annotations.authorization_k8s_io/decision`, `kubernetes.audit.user.username`
+--   and `user_agent.original`: an event alerts when no completed request with the same decision,
+--   user and agent happened in the 10 days before it (an earlier one at exactly 10 days still
+--   counts as seen). An event lacking any of the three (no decision annotation, no or an empty user
+--   name, no or an empty user agent) has no term and never alerts. This version has no exclusions:
+--   client-go agents and the kubelet count like any other (the current version,
+--   `unusual-decision-by-user-agent`, excludes both). The first 10 days of an archive have no
+--   history, so every tuple in them is new, as on a fresh Elastic index.
+SELECT *
+FROM audit
+WHERE stage = 'ResponseComplete'
+  -- user_agent.original:* (present; Elastic drops empty strings)
+  AND nullif(user_agent, '') IS NOT NULL

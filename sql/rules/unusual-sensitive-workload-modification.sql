@@ -1,0 +1,87 @@
+-- id: unusual-sensitive-workload-modification
+-- name: Unusual Kubernetes Sensitive Workload Modification
+-- elastic_rule_id: 78c6559d-47a7-4f30-91fe-7e2e983206c2
+-- elastic_source: elastic/detection-rules@14cf530f (elastic-detection-rules/rules/integrations/kubernetes/privilege_escalation_sensitive_workload_modification_by_user_agent.toml, updated 2026/04/10)
+-- type: new_terms
+-- language: kuery
+-- severity: low
+-- risk_score: 21
+-- interval: 5m
+-- from: now-6m
+-- max_signals: 100
+-- model: new_terms
+-- new_terms_fields: user_agent, source_ips, user_name
+-- history_window_start: now-7d
+-- mitre: TA0004 Privilege Escalation; T1098 Account Manipulation | TA0003 Persistence; T1098 Account Manipulation
+-- tags: Data Source: Kubernetes; Domain: Kubernetes; Use Case: Threat Detection; Tactic: Privilege Escalation; Tactic: Persistence; Resources: Investigation Guide
+-- license: Elastic License v2: query and guide text by Elastic (elastic/detection-rules), ported to SQL
+-- requires: allow | granted
+-- requires: daemonsets | deployments | cronjobs
+-- requires: create | patch
+-- references: https://heilancoos.github.io/research/2025/12/16/kubernetes.html#overly-permissive-role-based-access-control
+--   https://flare.io/learn/resources/blog/teampcp-cloud-native-ransomware
+-- query: |
+--   data_stream.dataset:"kubernetes.audit_logs" and user_agent.original:* and
+--   kubernetes.audit.annotations.authorization_k8s_io/decision:"allow" and
+--   kubernetes.audit.objectRef.resource:("daemonsets" or "deployments" or "cronjobs") and
+--   kubernetes.audit.verb:("create" or "patch") and
+--   not kubernetes.audit.user.groups:"system:masters"
+-- what: |
+--   Detects the creation or modification of several sensitive workloads, such as DaemonSets,
+--   Deployments, or CronJobs, by an unusual user agent, source IP and username, which may indicate
+--   privilege escalation or unauthorized access within the cluster.
+-- why: |
+--   This rule detects allowed create or patch activity against sensitive Kubernetes workloads
+--   (DaemonSets, Deployments, CronJobs) coming from an unusual combination of client, network
+--   origin, and user identity, which can signal stolen credentials, privilege escalation, or
+--   unauthorized control of cluster execution. Attackers commonly patch an existing Deployment to
+--   inject a new container or init container that runs with elevated privileges and pulls a remote
+--   payload, then rely on the workload controller to redeploy it across the environment.
+-- triage: |
+--   - Retrieve the full audit event for the change and compare it to the most recent prior
+--     modification of the same workload to identify what was altered (e.g., image, command/args,
+--     env/secret refs, volumes, serviceAccount, securityContext, hostPath/hostNetwork, privileged
+--     settings).
+--   - Attribute the action to a real identity by tracing the Kubernetes user to its backing
+--     cloud/IAM identity or kubeconfig/cert and validate whether the access path (SSO, token,
+--     service account, CI/CD runner) and source network location are expected for that operator.
+--   - Determine blast radius by listing other recent creates/patches by the same identity and from
+--     the same origin across namespaces, and check for follow-on actions such as creating RBAC
+--     bindings, secrets, or additional controllers.
+--   - Inspect the affected workload’s rollout status and pod specs to confirm whether new pods
+--     were created, then review container images, pull registries, and runtime behavior for
+--     indicators of compromise (unexpected network egress, crypto-mining, credential access, or
+--     exec activity).
+--   - Validate the change against an approved deployment workflow by correlating with GitOps/CI
+--     commit history and change tickets, and if unapproved, contain by scaling down/rolling back
+--     the workload and revoking the credential or token used.
+-- false_positives: |
+--   - A legitimate on-call engineer performs an emergency `kubectl` create/patch to a
+--     Deployment/CronJob/DaemonSet from a new workstation, VPN egress IP, or updated kubectl
+--     version, producing an unusual user_agent/source IP/username combination despite being
+--     authorized.
+--   - A routine automation path changes (e.g., CI runner or service account rotated/migrated to a
+--     new node pool or network segment) and continues applying standard workload updates, causing
+--     the same create/patch activity to appear anomalous due to the new origin and client
+--     identity.
+-- new_terms: |
+--   The term is the tuple (user agent, source IP, user name), each address of `source_ips` its own
+--   term: an event alerts when, for one of its addresses, no allowed create or patch of a
+--   DaemonSet, Deployment or CronJob by the same user with the same agent from that address
+--   happened in the 7 days before it (an earlier one at exactly 7 days still counts as seen). An
+--   event with two new addresses alerts once per address (the alerts differ in `details`). An event
+--   lacking any of the three (no or an empty user agent, no address, no or an empty user name) has
+--   no term and never alerts. Members of `system:masters` never count (KQL's `not
+--   user.groups:"system:masters"`: no group equals it; `user.groups` is a `text` field in Elastic's
+--   mapping, and the colon keeps `system:masters` one token, so the test is exact). The first week
+--   of an archive has no history, so every tuple in it is new, as on a fresh Elastic index. Elastic
+--   converts `sourceIPs` to the `ip` type (canonical IPv6 text); audithound compares the addresses
+--   as logged.
+SELECT *
+FROM audit
+WHERE nullif(user_agent, '') IS NOT NULL
+  AND authz_decision = 'allow'
+  AND resource IN ('daemonsets', 'deployments', 'cronjobs')
+  AND verb IN ('create', 'patch')
+  -- not user.groups:"system:masters": no group equals it (also true with no groups at all)
+  AND NOT coalesce(array_has(user_groups, 'system:masters'), false)

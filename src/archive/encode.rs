@@ -1,0 +1,343 @@
+//! Encoding: one partition's buffered rows → a sorted row group of its Parquet file.
+//!
+//! A chunk (the batches one partition buffered) is put in the archive's row order by sorting
+//! integer keys, not strings: each string sort column is replaced by the rank of its value among
+//! the chunk's distinct values (byte order, null first, as Arrow and Parquet order strings), and
+//! `(decision rank, user rank, event time, arrival)` packs into one `u128` per row. Then each
+//! column is gathered in that order and encoded on its own (the parquet crate's
+//! `ArrowColumnWriter`), the columns shared out among `threads` threads, so a column is encoded
+//! while it is still in cache and the encoding of the last chunks (when parsing is over) uses
+//! every core. The column chunks are appended to the row group in schema order, so the bytes
+//! do not depend on the threads.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, RecordBatch, StringArray};
+use datafusion::arrow::compute::interleave;
+use datafusion::arrow::datatypes::{DataType, Field};
+use datafusion::parquet::arrow::ArrowWriter;
+use datafusion::parquet::arrow::arrow_writer::{
+    ArrowColumnChunk, ArrowColumnWriter, ArrowRowGroupWriterFactory, compute_leaves,
+};
+use datafusion::parquet::basic::{Compression, ZstdLevel};
+use datafusion::parquet::file::metadata::{KeyValue, SortingColumn};
+use datafusion::parquet::file::properties::{EnabledStatistics, WriterProperties};
+use datafusion::parquet::file::writer::SerializedFileWriter;
+use datafusion::parquet::schema::types::ColumnPath;
+
+use crate::archive::convert::{ConvertOptions, RowOrder};
+use crate::error::{Error, Result};
+use crate::schema::{SCHEMA_VERSION, SCHEMA_VERSION_KEY, SORT_ORDER_KEY, file_schema};
+
+/// Columns with a handful of distinct values (see [`writer_props`]).
+const LOW_CARDINALITY: [&str; 12] = [
+    "stage",
+    "level",
+    "verb",
+    "authz_decision",
+    "api_group",
+    "api_version",
+    "resource",
+    "subresource",
+    "response_code",
+    "response_status",
+    "response_reason",
+    "source_format",
+];
+
+/// Rows per data page at most (see [`writer_props`]).
+const PAGE_ROWS: usize = 2048;
+
+/// Columns whose values are (nearly) unique per event.
+const UNIQUE_COLUMNS: [&str; 8] = [
+    "event_time",
+    "received_time",
+    "audit_id",
+    "request_uri",
+    "request_object",
+    "response_object",
+    "source_line",
+    "user_uid",
+];
+
+/// The Parquet writer settings of the archive (public for the encode benchmark).
+pub fn writer_props(opts: &ConvertOptions) -> Result<WriterProperties> {
+    let fs = file_schema();
+    let sorting = opts
+        .order
+        .columns()
+        .iter()
+        .map(|name| {
+            fs.index_of(name).map(|i| SortingColumn {
+                column_idx: i32::try_from(i).unwrap_or(i32::MAX),
+                descending: false,
+                nulls_first: true,
+            })
+        })
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    let mut b = WriterProperties::builder()
+        .set_compression(Compression::ZSTD(ZstdLevel::try_new(opts.zstd_level)?))
+        .set_statistics_enabled(EnabledStatistics::Page);
+    // Nearly unique per event: a dictionary would only be built to be thrown away.
+    for c in UNIQUE_COLUMNS {
+        b = b.set_column_dictionary_enabled(ColumnPath::from(c), false);
+    }
+    // Statistics are kept where queries filter (decision, user, time, verb, resource, ...);
+    // free text and bodies prune nothing, and min/max of long strings costs comparisons.
+    for c in [
+        "request_object",
+        "response_object",
+        "request_uri",
+        "response_message",
+        "authz_reason",
+        "user_agent",
+        "audit_id",
+        "user_uid",
+    ] {
+        b = b.set_column_statistics_enabled(ColumnPath::from(c), EnabledStatistics::None);
+    }
+    // A handful of distinct values per column: dictionary and run-length encoding already make
+    // them tiny, and leaving them uncompressed spares every reader a decompression context per
+    // column chunk (a measurable part of a hunt's start-up).
+    for c in LOW_CARDINALITY {
+        b = b.set_column_compression(ColumnPath::from(c), Compression::UNCOMPRESSED);
+    }
+    Ok(b
+        // Row groups are cut by the converter (one per sorted chunk, at most this many rows).
+        .set_max_row_group_row_count(Some(opts.row_group_rows.max(1)))
+        // Small pages: a hunt reads only the pages holding its matches, and a rule's matches
+        // sit together in each row group (the row order), so the page, not the column
+        // chunk, is what a hunt pays for in the unique-per-event columns.
+        .set_data_page_row_count_limit(PAGE_ROWS)
+        .set_sorting_columns(Some(sorting))
+        .set_key_value_metadata(Some(vec![
+            KeyValue::new(SCHEMA_VERSION_KEY.to_owned(), SCHEMA_VERSION.to_owned()),
+            KeyValue::new(SORT_ORDER_KEY.to_owned(), opts.order.columns().join(",")),
+            KeyValue::new(
+                "audithound.version".to_owned(),
+                env!("CARGO_PKG_VERSION").to_owned(),
+            ),
+        ]))
+        .build())
+}
+
+/// Ranks of a string column's values across `batches`: 0 for null, then 1.. in byte order.
+fn ranks(batches: &[RecordBatch], col: usize) -> Result<Vec<Vec<u32>>> {
+    let arrays: Vec<&StringArray> = batches
+        .iter()
+        .map(|b| {
+            b.column(col)
+                .as_string_opt::<i32>()
+                .ok_or_else(|| Error::Usage("a sort column is not a string column".into()))
+        })
+        .collect::<Result<_>>()?;
+    let mut distinct: HashMap<&str, u32> = HashMap::new();
+    for a in &arrays {
+        for v in a.iter().flatten() {
+            distinct.entry(v).or_insert(0);
+        }
+    }
+    let mut keys: Vec<&str> = distinct.keys().copied().collect();
+    keys.sort_unstable();
+    for (r, k) in keys.iter().enumerate() {
+        distinct.insert(k, r as u32 + 1);
+    }
+    Ok(arrays
+        .iter()
+        .map(|a| {
+            a.iter()
+                .map(|v| v.map_or(0, |s| distinct.get(s).copied().unwrap_or(0)))
+                .collect()
+        })
+        .collect())
+}
+
+/// The rows of `batches` in the archive's row order, as (batch, row) picks.
+pub fn sort_picks(batches: &[RecordBatch], order: RowOrder) -> Result<Vec<(usize, usize)>> {
+    let schema = file_schema();
+    let time_col = schema.index_of("event_time")?;
+    let (dec, user) = match order {
+        RowOrder::Decision => (
+            Some(ranks(batches, schema.index_of("authz_decision")?)?),
+            Some(ranks(batches, schema.index_of("user_name")?)?),
+        ),
+        RowOrder::Time => (None, None),
+    };
+    let total: usize = batches.iter().map(RecordBatch::num_rows).sum();
+    let mut keys: Vec<(u128, u32, u32)> = Vec::with_capacity(total);
+    for (bi, b) in batches.iter().enumerate() {
+        let times = b
+            .column(time_col)
+            .as_primitive_opt::<datafusion::arrow::datatypes::TimestampMicrosecondType>()
+            .ok_or_else(|| Error::Usage("event_time is not a timestamp column".into()))?;
+        for row in 0..b.num_rows() {
+            // Flipping the sign bit orders signed times as unsigned integers.
+            let t = u128::from(times.value(row).cast_unsigned() ^ (1 << 63));
+            let d = dec.as_ref().map_or(0, |r| u128::from(r[bi][row]));
+            let u = user.as_ref().map_or(0, |r| u128::from(r[bi][row]));
+            keys.push(((d << 96) | (u << 64) | t, bi as u32, row as u32));
+        }
+    }
+    // Ties keep their arrival order, so the result is the same on every run.
+    keys.sort_unstable();
+    Ok(keys
+        .into_iter()
+        .map(|(_, b, r)| (b as usize, r as usize))
+        .collect())
+}
+
+/// Sorts the rows of `batches` (one partition's buffer) by the archive's row order into one
+/// batch (for tests and the encode benchmark; the converter gathers column by column).
+pub fn sort_batches(batches: &[RecordBatch], order: RowOrder) -> Result<RecordBatch> {
+    let picks = sort_picks(batches, order)?;
+    let refs: Vec<&RecordBatch> = batches.iter().collect();
+    Ok(datafusion::arrow::compute::interleave_record_batch(
+        &refs, &picks,
+    )?)
+}
+
+/// How many Parquet leaf columns a field has (a map of lists has two: keys and list items).
+fn leaves(dt: &DataType) -> usize {
+    match dt {
+        DataType::List(f) | DataType::LargeList(f) | DataType::Map(f, _) => leaves(f.data_type()),
+        DataType::Struct(fields) => fields.iter().map(|f| leaves(f.data_type())).sum(),
+        _ => 1,
+    }
+}
+
+/// One partition's Parquet file, written a row group at a time.
+pub struct PartFile {
+    writer: SerializedFileWriter<File>,
+    factory: ArrowRowGroupWriterFactory,
+    row_groups: usize,
+    pub path: PathBuf,
+}
+
+impl PartFile {
+    pub fn create(path: PathBuf, props: &WriterProperties) -> Result<Self> {
+        let file = File::create(&path).map_err(|source| Error::Output {
+            path: path.clone(),
+            source,
+        })?;
+        // ArrowWriter records the Arrow schema in the file's metadata; then the lower-level
+        // writer takes over, for column-by-column encoding.
+        let (writer, factory) = ArrowWriter::try_new(file, file_schema(), Some(props.clone()))?
+            .into_serialized_writer()?;
+        Ok(Self {
+            writer,
+            factory,
+            row_groups: 0,
+            path,
+        })
+    }
+
+    /// Writes `batches` sorted by `order` as row groups of at most `max_rows` rows, encoding
+    /// the columns on `threads` threads.
+    pub fn write_sorted(
+        &mut self,
+        batches: &[RecordBatch],
+        order: RowOrder,
+        max_rows: usize,
+        threads: usize,
+    ) -> Result<()> {
+        let picks = sort_picks(batches, order)?;
+        for rows in picks.chunks(max_rows.max(1)) {
+            self.row_group(batches, rows, threads)?;
+        }
+        Ok(())
+    }
+
+    fn row_group(
+        &mut self,
+        batches: &[RecordBatch],
+        picks: &[(usize, usize)],
+        threads: usize,
+    ) -> Result<()> {
+        let schema = file_schema();
+        let mut writers = self
+            .factory
+            .create_column_writers(self.row_groups)?
+            .into_iter();
+        // Each column with its leaf writers and the bytes it holds (to share out the work).
+        let mut columns: Vec<(usize, Vec<ArrowColumnWriter>, usize)> = Vec::new();
+        for (i, f) in schema.fields().iter().enumerate() {
+            let ws: Vec<ArrowColumnWriter> = writers.by_ref().take(leaves(f.data_type())).collect();
+            let bytes = batches
+                .iter()
+                .map(|b| b.column(i).get_array_memory_size())
+                .sum();
+            columns.push((i, ws, bytes));
+        }
+        // Largest first, each to the least loaded thread.
+        columns.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)));
+        let n = threads.clamp(1, columns.len().max(1));
+        let mut groups: Vec<(usize, Vec<(usize, Vec<ArrowColumnWriter>)>)> =
+            (0..n).map(|_| (0, Vec::new())).collect();
+        for (i, ws, bytes) in columns {
+            if let Some(g) = groups.iter_mut().min_by_key(|g| g.0) {
+                g.0 += bytes;
+                g.1.push((i, ws));
+            }
+        }
+        let encode = |group: Vec<(usize, Vec<ArrowColumnWriter>)>| -> Result<Vec<(usize, Vec<ArrowColumnChunk>)>> {
+            let mut out = Vec::with_capacity(group.len());
+            for (i, ws) in group {
+                out.push((i, encode_column(batches, picks, &schema.fields()[i], i, ws)?));
+            }
+            Ok(out)
+        };
+        let mut done: Vec<(usize, Vec<ArrowColumnChunk>)> = Vec::new();
+        let mut groups = groups.into_iter().map(|g| g.1);
+        let first = groups.next().unwrap_or_default();
+        std::thread::scope(|scope| -> Result<()> {
+            let handles: Vec<_> = groups.map(|g| scope.spawn(|| encode(g))).collect();
+            done.extend(encode(first)?);
+            for h in handles {
+                match h.join() {
+                    Ok(r) => done.extend(r?),
+                    Err(_) => return Err(Error::Usage("a column encoder thread failed".into())),
+                }
+            }
+            Ok(())
+        })?;
+        done.sort_by_key(|(i, _)| *i);
+        let mut rg = self.writer.next_row_group()?;
+        for (_, chunks) in done {
+            for c in chunks {
+                c.append_to_row_group(&mut rg)?;
+            }
+        }
+        rg.close()?;
+        self.row_groups += 1;
+        Ok(())
+    }
+
+    /// Writes the footer.
+    pub fn close(self) -> Result<PathBuf> {
+        self.writer.close()?;
+        Ok(self.path)
+    }
+}
+
+/// Gathers column `i` of `batches` in `picks` order and encodes it with its leaf writers.
+fn encode_column(
+    batches: &[RecordBatch],
+    picks: &[(usize, usize)],
+    field: &Arc<Field>,
+    i: usize,
+    writers: Vec<ArrowColumnWriter>,
+) -> Result<Vec<ArrowColumnChunk>> {
+    let parts: Vec<&dyn Array> = batches.iter().map(|b| b.column(i).as_ref()).collect();
+    let sorted: ArrayRef = interleave(&parts, picks)?;
+    let mut writers = writers;
+    for (w, leaf) in writers.iter_mut().zip(compute_leaves(field, &sorted)?) {
+        w.write(&leaf)?;
+    }
+    writers
+        .into_iter()
+        .map(|w| w.close().map_err(Error::from))
+        .collect()
+}
