@@ -15,8 +15,9 @@ use datafusion::arrow::datatypes::{DataType, Field, Fields, Schema, SchemaRef, T
 /// Version of the schema, written into every Parquet file's key-value metadata under
 /// [`SCHEMA_VERSION_KEY`]. Bump it whenever a column is added, removed or changes type.
 /// Version 2 added `impersonated_user_groups` and `object_fields` at the end of the file
-/// columns; a version-1 file reads them as null (see `src/schema.md`, "Versions").
-pub const SCHEMA_VERSION: &str = "2";
+/// columns, version 3 `ingested_time`; an older file reads the columns it lacks as null (see
+/// `src/schema.md`, "Versions").
+pub const SCHEMA_VERSION: &str = "3";
 /// Key of the schema version in the Parquet key-value metadata.
 pub const SCHEMA_VERSION_KEY: &str = "audithound.schema_version";
 /// Key of the declared row order in the Parquet key-value metadata.
@@ -54,7 +55,7 @@ fn build_schema(with_partitions: bool) -> Schema {
     let s = |name: &str| Field::new(name, DataType::Utf8, true);
     let mut fields = vec![
         Field::new("event_time", ts.clone(), false),
-        Field::new("received_time", ts, true),
+        Field::new("received_time", ts.clone(), true),
         s("audit_id"),
         s("stage"),
         s("level"),
@@ -87,6 +88,7 @@ fn build_schema(with_partitions: bool) -> Schema {
         Field::new("source_line", DataType::UInt64, false),
         Field::new("impersonated_user_groups", utf8_list(), true),
         Field::new("object_fields", map_of(utf8_list()), true),
+        Field::new("ingested_time", ts, true),
     ];
     if with_partitions {
         fields.push(Field::new("cluster", DataType::Utf8, false));
@@ -114,8 +116,8 @@ pub mod col {
     pub const EVENT_TIME: usize = 0;
     pub const AUTHZ_DECISION: usize = 24;
     pub const USER_NAME: usize = 7;
-    pub const CLUSTER: usize = 34;
-    pub const DATE: usize = 35;
+    pub const CLUSTER: usize = 35;
+    pub const DATE: usize = 36;
 }
 
 #[cfg(test)]

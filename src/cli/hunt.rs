@@ -7,9 +7,10 @@ use clap::Args;
 
 use super::{OutArgs, QueryArgs};
 use crate::error::{Error, Result};
+use crate::query::ecs;
 use crate::query::engine::Engine;
 use crate::query::hunt::{self, GroupKey};
-use crate::query::output::write_df;
+use crate::query::output::{Format, write_df};
 use crate::query::rules;
 use crate::query::session::prepare;
 
@@ -97,14 +98,25 @@ pub(crate) fn raw_summary(engine: &Engine, q: &QueryArgs) {
 pub async fn run_hunt(a: &HuntArgs) -> Result<i32> {
     let start = Instant::now();
     let p = prepare(&a.query.options(), &a.rule, true).await?;
-    let df = hunt::alerts(&p.engine, &p.rules, a.out.limit).await?;
-    let n = write_df(
-        df,
-        a.out.format(),
-        &a.out.destination(),
-        Some(&TABLE_COLUMNS),
-    )
-    .await?;
+    let n = if a.out.format() == Format::Ecs {
+        // Kibana's alert documents: the rule's fields once per rule, its header's schedule.
+        let fields = p
+            .rules
+            .iter()
+            .map(|r| (r.id.clone(), ecs::rule_fields(r, &ecs::RuleSchedule::of(r))))
+            .collect();
+        let df = ecs::hunt_frame(&p.engine, &p.rules, a.out.limit).await?;
+        ecs::write_hunt(df, &fields, &a.out.destination()).await?
+    } else {
+        let df = hunt::alerts(&p.engine, &p.rules, a.out.limit).await?;
+        write_df(
+            df,
+            a.out.format(),
+            &a.out.destination(),
+            Some(&TABLE_COLUMNS),
+        )
+        .await?
+    };
     raw_summary(&p.engine, &a.query);
     let ids: Vec<&str> = p.rules.iter().map(|r| r.id.as_str()).collect();
     eprintln!(

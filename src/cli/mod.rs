@@ -20,6 +20,7 @@ pub mod convert;
 pub mod demo;
 pub mod generate;
 pub mod hunt;
+pub mod replay;
 pub mod report;
 pub mod rules;
 pub mod serve;
@@ -55,6 +56,9 @@ pub enum Command {
     Stats(hunt::StatsArgs),
     /// Ad-hoc SQL over the events, as table `audit`.
     Sql(hunt::SqlArgs),
+    /// Replay a rule on Elastic's schedule (every interval over a look-back, at most max_signals
+    /// alerts per execution, duplicates suppressed by id): what the live rule would have raised.
+    Replay(replay::ReplayArgs),
     /// List the rules.
     Rules(rules::RulesArgs),
     /// Write a daily report (HTML, Markdown, JSON) of a rule's matches.
@@ -222,6 +226,7 @@ pub fn run(cli: Cli) -> Result<i32> {
             Command::Hunt(a) => hunt::run_hunt(&a).await,
             Command::Stats(a) => hunt::run_stats(&a).await.map(|()| 0),
             Command::Sql(a) => hunt::run_sql(&a).await.map(|()| 0),
+            Command::Replay(a) => replay::run(&a).await,
             Command::Rules(a) => rules::run(&a).await,
             Command::Report(a) => report::run(&a).await.map(|()| 0),
             Command::Generate(a) => generate::run(&a).map(|()| 0),

@@ -36,6 +36,7 @@ pub struct EventRows {
     source_line: UInt64Builder,
     impersonated_user_groups: ListBuilder<StringBuilder>,
     object_fields: MapBuilder<StringBuilder, ListBuilder<StringBuilder>>,
+    ingested_time: TimestampMicrosecondBuilder,
     cluster: StringBuilder,
     date: StringBuilder,
     last_day: Option<(i64, String)>,
@@ -68,6 +69,15 @@ const REQUEST_OBJECT: usize = 20;
 const RESPONSE_OBJECT: usize = 21;
 const STRING_COLUMNS: usize = 22;
 
+/// How big each string column came out per byte of input, learnt from a parsed block, so the
+/// next block's builders start at the right size instead of growing by doubling (each growth
+/// copies the column).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Shape {
+    per_input: [f64; STRING_COLUMNS],
+    rows_per_input: f64,
+}
+
 impl Default for EventRows {
     fn default() -> Self {
         Self::new()
@@ -82,18 +92,46 @@ impl EventRows {
     /// Builders sized for about `rows` events from `bytes` of JSON, so they do not grow (and
     /// copy) by doubling while a block is parsed.
     pub fn with_capacity(rows: usize, bytes: usize) -> Self {
+        Self::sized(rows, |i| match i {
+            // The JSON bodies are most of the bytes.
+            REQUEST_OBJECT | RESPONSE_OBJECT => bytes / 3,
+            _ => rows * 32,
+        })
+    }
+
+    /// Builders for `bytes` of input shaped like the block `shape` was learnt from (with a
+    /// margin); the first block, with no shape yet, uses [`EventRows::with_capacity`]'s guess.
+    pub fn for_input(bytes: usize, shape: &Shape) -> Self {
+        if shape.rows_per_input <= 0.0 {
+            return Self::with_capacity(bytes / 1024 + 16, bytes);
+        }
+        let scale = |per: f64| (per * bytes as f64 * 1.1) as usize + 64;
+        Self::sized(scale(shape.rows_per_input), |i| scale(shape.per_input[i]))
+    }
+
+    /// What this batch's columns took per byte of `input` (call before [`EventRows::finish`]).
+    pub fn shape(&self, input: usize) -> Shape {
+        let input = input.max(1) as f64;
+        let mut per_input = [0.0; STRING_COLUMNS];
+        for (p, b) in per_input.iter_mut().zip(&self.strings) {
+            *p = b.values_slice().len() as f64 / input;
+        }
+        Shape {
+            per_input,
+            rows_per_input: self.len as f64 / input,
+        }
+    }
+
+    fn sized(rows: usize, column_bytes: impl Fn(usize) -> usize) -> Self {
         let utc: Arc<str> = Arc::from("UTC");
         let strings = (0..STRING_COLUMNS)
-            .map(|i| match i {
-                // The JSON bodies are most of the bytes.
-                REQUEST_OBJECT | RESPONSE_OBJECT => StringBuilder::with_capacity(rows, bytes / 3),
-                _ => StringBuilder::with_capacity(rows, rows * 32),
-            })
+            .map(|i| StringBuilder::with_capacity(rows, column_bytes(i)))
             .collect();
         Self {
             event_time: TimestampMicrosecondBuilder::with_capacity(rows)
                 .with_timezone(Arc::clone(&utc)),
-            received_time: TimestampMicrosecondBuilder::with_capacity(rows).with_timezone(utc),
+            received_time: TimestampMicrosecondBuilder::with_capacity(rows)
+                .with_timezone(Arc::clone(&utc)),
             strings,
             user_groups: ListBuilder::new(StringBuilder::new()),
             user_extra: MapBuilder::new(
@@ -117,6 +155,7 @@ impl EventRows {
                 StringBuilder::new(),
                 ListBuilder::new(StringBuilder::new()),
             ),
+            ingested_time: TimestampMicrosecondBuilder::new().with_timezone(utc),
             cluster: StringBuilder::new(),
             date: StringBuilder::new(),
             last_day: None,
@@ -180,9 +219,10 @@ impl EventRows {
         );
         append_list_map(
             &mut self.user_extra,
-            e.user_extra
-                .as_ref()
-                .map(|m| m.iter().map(|(k, v)| (k.as_ref(), v.as_slice()))),
+            e.user_extra.as_ref().map(|m| {
+                m.iter()
+                    .map(|(k, v)| (k.as_ref(), v.as_deref().unwrap_or(&[])))
+            }),
         );
         append_list_map(
             &mut self.object_fields,
@@ -206,6 +246,7 @@ impl EventRows {
         self.source_format.append_value(e.source_format);
         self.source_file.append_value(source_file);
         self.source_line.append_value(source_line);
+        self.ingested_time.append_option(e.ingested_time);
         self.cluster.append_value(cluster);
         let day = e.event_time.div_euclid(MICROS_PER_DAY);
         match &self.last_day {
@@ -258,6 +299,7 @@ impl EventRows {
             Arc::new(self.source_line.finish()),
             Arc::new(self.impersonated_user_groups.finish()),
             Arc::new(self.object_fields.finish()),
+            Arc::new(self.ingested_time.finish()),
             Arc::new(self.cluster.finish()),
             Arc::new(self.date.finish()),
         ];

@@ -12,7 +12,7 @@ use datafusion::arrow::record_batch::RecordBatch;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::ingest::batch::EventRows;
+use crate::ingest::batch::{EventRows, Shape};
 use crate::ingest::input::Source;
 use crate::ingest::parse::{Event, Sink, parse_line};
 use crate::ingest::prefilter::LineFilter;
@@ -188,9 +188,10 @@ fn parse_one(
     out.stats.events += sink.events;
 }
 
-fn parse_block(block: &Block, file: &str, opts: &ScanOptions) -> Result<Parsed> {
-    // About 1 KB per event is typical of audit logs; the hint only avoids regrowing.
-    let mut rows = EventRows::with_capacity(block.data.len() / 1024 + 16, block.data.len());
+/// Parses one block; `shape` is what the worker's previous block looked like (builder sizes),
+/// updated from this one.
+fn parse_block(block: &Block, file: &str, opts: &ScanOptions, shape: &mut Shape) -> Result<Parsed> {
+    let mut rows = EventRows::for_input(block.data.len(), shape);
     let mut out = Parsed {
         batch: None,
         rejects: Vec::new(),
@@ -257,6 +258,7 @@ fn parse_block(block: &Block, file: &str, opts: &ScanOptions) -> Result<Parsed> 
     out.rejects.sort_by_key(|r| r.line);
     out.stats.rejected = out.rejects.len() as u64;
     if !rows.is_empty() {
+        *shape = rows.shape(block.data.len());
         out.batch = Some(rows.finish()?);
     }
     Ok(out)
@@ -518,8 +520,9 @@ pub fn scan_reader(
             result_rxs.push(rrx);
             let worker = std::thread::Builder::new().name("parse".into());
             let run = move || {
+                let mut shape = Shape::default();
                 for block in brx {
-                    let parsed = parse_block(&block, file, opts);
+                    let parsed = parse_block(&block, file, opts, &mut shape);
                     // Back to the pool at its length (not cleared: it is not zeroed again);
                     // a buffer grown for one huge line or document is freed instead.
                     if block.data.capacity() <= 2 * (BLOCK_BYTES + READ_CHUNK)
@@ -580,7 +583,7 @@ pub fn scan_bytes(
         document: is_document(data),
         error: None,
     };
-    let p = parse_block(&block, name, opts)?;
+    let p = parse_block(&block, name, opts, &mut Shape::default())?;
     Ok((p.batch.into_iter().collect(), p.rejects, p.stats))
 }
 

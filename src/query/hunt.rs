@@ -14,8 +14,8 @@ use datafusion::scalar::ScalarValue;
 
 use crate::error::{Error, Result};
 use crate::query::engine::Engine;
-use crate::query::models;
 use crate::query::rules::{Rule, read_only};
+use crate::query::{models, pack};
 
 /// The columns of an alert, in order.
 pub const ALERT_COLUMNS: [&str; 32] = [
@@ -135,14 +135,54 @@ pub fn alert_exprs(rule: &Rule, has_details: bool) -> Result<Vec<Expr>> {
 
 /// Alerts of all `rules`, ordered by event time, rule and alert id.
 ///
-/// Several rules run one after another, each writing its alerts to a temporary Parquet file
-/// that is merged at the end: one plan holding every rule would share the memory pool among
-/// all their sorts and aggregations at once (a pack of 58 rules failed at 512 MiB that way),
-/// and Ballista 55 never finishes a job whose plan is a union of several scans. The files go
-/// with the engine.
+/// The single-event rules among several read the events once together ([`pack`]). The rest run
+/// one after another, each writing its alerts to a temporary Parquet file that is merged at
+/// the end: one plan holding every rule would share the memory pool among all their sorts and
+/// aggregations at once (a pack of 58 rules failed at 512 MiB that way), and Ballista 55 never
+/// finishes a job whose plan is a union of several scans. The files go with the engine.
 pub async fn alerts(engine: &Engine, rules: &[Rule], limit: Option<usize>) -> Result<DataFrame> {
     let mut planned = Vec::new();
+    let shared = if rules.len() > 1 {
+        pack::shareable(engine, rules).await?
+    } else {
+        Vec::new()
+    };
+    let shared = if shared.len() > 1 { shared } else { Vec::new() };
+    if !shared.is_empty() {
+        let filters: Vec<Expr> = shared.iter().map(|(_, f)| f.clone()).collect();
+        let matches = pack::shared_matches(engine, &filters).await?;
+        let schema = std::sync::Arc::new(matches.schema().as_arrow().clone());
+        let file = engine.scratch_dir()?.join("matches.parquet");
+        matches
+            .write_parquet(
+                &file.display().to_string(),
+                datafusion::dataframe::DataFrameWriteOptions::new().with_single_file_output(true),
+                None,
+            )
+            .await?;
+        let all = if file.exists() {
+            engine
+                .ctx
+                .read_parquet(
+                    file.display().to_string(),
+                    // The table's own types (Parquet strings would read back as views).
+                    datafusion::prelude::ParquetReadOptions::default().schema(&schema),
+                )
+                .await?
+        } else {
+            engine.ctx.read_table(std::sync::Arc::new(
+                datafusion::datasource::MemTable::try_new(schema, vec![vec![]])?,
+            ))?
+        };
+        for (i, (r, _)) in shared.iter().enumerate() {
+            let m = pack::rule_matches(all.clone(), i, shared.len())?;
+            planned.push(m.select(alert_exprs(r, false)?)?);
+        }
+    }
     for r in rules {
+        if shared.iter().any(|(s, _)| s.id == r.id) {
+            continue;
+        }
         let matches = models::matches(engine, r).await?;
         let has_details = matches.schema().has_column_with_unqualified_name("details");
         let df = matches

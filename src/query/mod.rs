@@ -5,14 +5,20 @@
 //! dates and clusters → [`rules`] loads the `.sql` rules, parses their headers and checks their
 //! plans read-only → [`session`] opens both for a command → [`hunt`] builds the alert and stats queries as DataFusion expressions →
 //! [`output`] renders a query's result as a table, NDJSON, CSV or Parquet. [`models`] runs each
-//! rule's execution model (single event, aggregation, sequence, new terms); [`functions`] adds the
-//! SQL functions rules use (`url_decode`, `json_build_object`).
+//! rule's execution model (single event, aggregation, sequence, new terms); [`pack`] runs the
+//! single-event rules of a pack in one pass over the events; [`functions`] adds the
+//! SQL functions rules use (`url_decode`, `json_build_object`). [`replay`] runs a rule on Elastic's
+//! schedule (executions, look-back, cap, deduplication) and [`ecs`] writes alerts as Kibana's
+//! alert documents.
 
+pub mod ecs;
 pub mod engine;
 pub mod functions;
 pub mod golden;
 pub mod hunt;
 pub mod models;
 pub mod output;
+pub mod pack;
+pub mod replay;
 pub mod rules;
 pub mod session;

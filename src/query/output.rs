@@ -25,6 +25,9 @@ pub enum Format {
     Ndjson,
     Csv,
     Parquet,
+    /// Alert documents in the shape of Elastic Security's alerts index, one JSON object a line
+    /// (`hunt` and `replay`; see [`crate::query::ecs`]).
+    Ecs,
 }
 
 impl Format {
@@ -89,7 +92,8 @@ pub struct Destination {
 }
 
 impl Destination {
-    fn open(&self) -> Result<Box<dyn Write + Send>> {
+    /// Standard output, or the file (refusing to overwrite it without `force`).
+    pub(crate) fn open(&self) -> Result<Box<dyn Write + Send>> {
         match &self.path {
             None => Ok(Box::new(std::io::BufWriter::new(std::io::stdout()))),
             Some(p) => {
@@ -128,6 +132,12 @@ pub async fn write_df(
         (Format::Table, Some(cols)) => df.select_columns(cols)?,
         _ => df,
     };
+    if format == Format::Ecs {
+        return Err(Error::Usage(
+            "--format ecs writes alert documents: it is for hunt and replay; use ndjson here"
+                .into(),
+        ));
+    }
     let schema: SchemaRef = Arc::new(df.schema().as_arrow().clone());
     let mut stream = df.execute_stream().await?;
     let mut out = dest.open()?;
@@ -187,6 +197,7 @@ pub async fn write_df(
             }
             w.close()?;
         }
+        Format::Ecs => {}
     }
     out.flush().map_err(&err)?;
     Ok(rows)

@@ -5,7 +5,8 @@
 //! partition), the baseline window of the N days before it (`--baseline-days`), and, for the few
 //! top accounts only, their first and last event in the whole archive (one column, pruned by
 //! row-group statistics on `user_name`). The stats table is computed by the same code as
-//! `audithound stats`, so the two always agree.
+//! `audithound stats`, so the two always agree; the live-rule section by the same code as
+//! `audithound replay`.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -21,11 +22,12 @@ use crate::error::{Error, Result};
 use crate::ingest::timestamp::{MICROS_PER_DAY, date_string, parse_micros, rfc3339};
 use crate::query::engine::{Data, Engine, EngineOptions, Scope};
 use crate::query::hunt;
+use crate::query::replay::{self, ReplayOptions};
 use crate::query::rules::{self, Rule, read_only};
 use crate::query::session::QueryOptions;
 use crate::report::{
-    AccountPanel, AccountSummary, ActionCount, Baseline, DailyReport, RuleInfo, StatsRow, TrendDay,
-    write_index, write_report,
+    AccountPanel, AccountSummary, ActionCount, Baseline, DailyReport, LiveExecution, LiveRule,
+    RuleInfo, StatsRow, TrendDay, write_index, write_report,
 };
 
 /// What to report (the CLI's `report` flags build it).
@@ -397,6 +399,7 @@ impl Gatherer {
             let seen = ever.get(acc).cloned().unwrap_or_default();
             panels.push(self.panel(&e, seen, acc, &stats).await?);
         }
+        let live = self.live(day).await?;
         Ok(DailyReport {
             date,
             cluster: (self.clusters.len() == 1).then(|| self.clusters[0].clone()),
@@ -410,7 +413,63 @@ impl Gatherer {
             stats,
             new_accounts,
             panels,
+            live: Some(live),
             generated_by: format!("audithound {}", env!("CARGO_PKG_VERSION")),
+        })
+    }
+
+    /// The day on the rule's schedule (its header's, Elastic's defaults where silent): the
+    /// executions that ran that day and what they raised. The schedule starts two look-backs
+    /// and an interval before the day, so the first executions know what was raised before
+    /// midnight; executions fall on the clock's multiples of the interval, as `replay`'s do.
+    async fn live(&self, day: i64) -> Result<LiveRule> {
+        let o = ReplayOptions::default();
+        let s = replay::schedule(&self.rule, &o)?;
+        let (d0, d1) = (day * MICROS_PER_DAY, (day + 1) * MICROS_PER_DAY);
+        let warm = 2 * s.lookback + s.interval;
+        let start = (d0 - warm).div_euclid(s.interval) * s.interval;
+        let scope = Scope {
+            from: Some(start - s.lookback),
+            to: Some(d1),
+            clusters: self.clusters.clone(),
+            history: self.rule.model.history(),
+        };
+        let engine = Engine::open(&self.data, &scope, &self.opts).await?;
+        let o = ReplayOptions {
+            start: Some(start),
+            count: Some((d0, d1)),
+            through: Some(d1 - 1),
+            busiest: 5,
+            ..o
+        };
+        let r = replay::run(&engine, &self.rule, &o, None, false).await?;
+        let t = &r.totals;
+        let rule_schedule = replay::rule_schedule(&s);
+        Ok(LiveRule {
+            interval: rule_schedule.interval,
+            from: rule_schedule.from,
+            max_signals: s.max_signals,
+            timestamp: r.timestamp.describe().to_owned(),
+            executions: t.executions,
+            executions_with_hits: t.executions_with_hits,
+            executions_capped: t.executions_capped,
+            matching_events: t.matches,
+            alerts_raised: t.raised,
+            never_alerted_cap: t.never_alerted_cap,
+            dropped: t.dropped,
+            duplicates: t.duplicates,
+            busiest: r
+                .busiest
+                .iter()
+                .map(|e| LiveExecution {
+                    time: rfc3339(e.time),
+                    window_start: rfc3339(e.time - s.lookback),
+                    hits: e.hits,
+                    raised: e.raised,
+                    dropped: e.dropped,
+                    duplicates: e.duplicates,
+                })
+                .collect(),
         })
     }
 

@@ -63,6 +63,10 @@ pub struct DailyReport {
     pub new_accounts: Vec<String>,
     /// One investigation panel per top account.
     pub panels: Vec<AccountPanel>,
+    /// What the live rule would have raised that day on Elastic's schedule, and what its cap
+    /// hid (`audithound replay`); absent in reports written before it existed.
+    #[serde(default)]
+    pub live: Option<LiveRule>,
     /// `audithound <version>`; no wall-clock time, so that reports are reproducible.
     pub generated_by: String,
 }
@@ -165,6 +169,48 @@ pub struct ActionCount {
     pub verb: String,
     pub resource: String,
     pub count: u64,
+}
+
+/// The day replayed on the rule's schedule: the executions that ran that day (UTC), the alerts
+/// they raised, and what the cap of `max_signals` per execution hid.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct LiveRule {
+    /// Time between executions, as Elastic writes it (`5m`).
+    pub interval: String,
+    /// The look-back, as Elastic writes it (`now-6m`).
+    pub from: String,
+    pub max_signals: u64,
+    /// The time the schedule searched on (`event_time`, ...).
+    pub timestamp: String,
+    /// Executions that ran that day.
+    pub executions: u64,
+    pub executions_with_hits: u64,
+    /// Executions that reached `max_signals` and dropped matches.
+    pub executions_capped: u64,
+    /// The rule's matches of the day, by the schedule's timestamp.
+    pub matching_events: u64,
+    /// Alerts raised by the day's executions.
+    pub alerts_raised: u64,
+    /// Matches of the day dropped by every execution that saw them.
+    pub never_alerted_cap: u64,
+    /// Matches dropped, summed over executions.
+    pub dropped: u64,
+    /// Matches whose alert was already raised, summed over executions.
+    pub duplicates: u64,
+    /// The executions with most matches, most first.
+    pub busiest: Vec<LiveExecution>,
+}
+
+/// One execution of the replayed schedule.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct LiveExecution {
+    /// When it ran (RFC 3339); its window is the look-back before.
+    pub time: String,
+    pub window_start: String,
+    pub hits: u64,
+    pub raised: u64,
+    pub dropped: u64,
+    pub duplicates: u64,
 }
 
 /// One day of the index page's trend.
@@ -385,8 +431,8 @@ pub(crate) mod testdata {
     //! A realistic report for the renderers' tests.
 
     use super::{
-        AccountPanel, AccountSummary, ActionCount, Baseline, DailyReport, RuleInfo, StatsRow,
-        TrendDay,
+        AccountPanel, AccountSummary, ActionCount, Baseline, DailyReport, LiveExecution, LiveRule,
+        RuleInfo, StatsRow, TrendDay,
     };
 
     fn strings(items: &[&str]) -> Vec<String> {
@@ -576,6 +622,38 @@ pub(crate) mod testdata {
                     last_seen_ever: None,
                 },
             ],
+            live: Some(LiveRule {
+                interval: "5m".to_owned(),
+                from: "now-6m".to_owned(),
+                max_signals: 100,
+                timestamp: "event_time".to_owned(),
+                executions: 288,
+                executions_with_hits: 131,
+                executions_capped: 1,
+                matching_events: denials,
+                alerts_raised: denials - 62,
+                never_alerted_cap: 62,
+                dropped: 112,
+                duplicates: 37,
+                busiest: vec![
+                    LiveExecution {
+                        time: "2024-05-14T14:10:00.000000Z".to_owned(),
+                        window_start: "2024-05-14T14:04:00.000000Z".to_owned(),
+                        hits: 212,
+                        raised: 100,
+                        dropped: 112,
+                        duplicates: 0,
+                    },
+                    LiveExecution {
+                        time: "2024-05-14T15:05:00.000000Z".to_owned(),
+                        window_start: "2024-05-14T14:59:00.000000Z".to_owned(),
+                        hits: 43,
+                        raised: 38,
+                        dropped: 0,
+                        duplicates: 5,
+                    },
+                ],
+            }),
             generated_by: "audithound 0.1.0".to_owned(),
         }
     }

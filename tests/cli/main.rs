@@ -17,6 +17,7 @@ mod generate;
 mod hunt;
 mod prefilter;
 mod remote;
+mod replay;
 mod report;
 mod rules;
 mod sql;

@@ -6,6 +6,7 @@
 //! |---|---|
 //! | `source_format` | `ecs` |
 //! | `cluster` | `orchestrator.cluster.name` |
+//! | `ingested_time` | `event.ingested` (when the ingest pipeline received the document) |
 //! | `event_time`, when the event has none | `@timestamp` (when the document was read: a last resort) |
 //!
 //! The one step of its own: ECS writes annotation keys with every `.` turned into `_`, so they
@@ -18,7 +19,7 @@ use std::borrow::Cow;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::{Doc, Envelope, Prefix, Sink, Str, json_reason, outer_or, raw};
+use super::{Doc, Envelope, Prefix, Sink, Str, json_reason, outer_or, raw, ts};
 use crate::ingest::timestamp::parse_micros;
 
 const FORMAT: &str = "ecs";
@@ -27,6 +28,13 @@ const FORMAT: &str = "ecs";
 struct Kubernetes<'a> {
     #[serde(borrow)]
     audit: Option<&'a RawValue>,
+}
+
+/// ECS `event`: only `ingested` is read (the rest restates the audit event).
+#[derive(Deserialize)]
+struct EcsEvent<'a> {
+    #[serde(borrow)]
+    ingested: Option<Str<'a>>,
 }
 
 #[derive(Deserialize)]
@@ -67,8 +75,18 @@ pub(super) fn document(
                     cluster: cl.as_deref(),
                     time: doc.at_timestamp.as_deref().and_then(parse_micros),
                 };
+                let ingested = match ingested_time(doc) {
+                    Ok(t) => t,
+                    Err(r) => {
+                        sink.reject(at.wrap(r));
+                        return;
+                    }
+                };
                 match raw::event(inner, &env) {
-                    Ok(ev) => sink.event(ev),
+                    Ok(mut ev) => {
+                        ev.ingested_time = ingested;
+                        sink.event(ev);
+                    }
                     Err(r) => sink.reject(at.wrap(r)),
                 }
             }
@@ -79,6 +97,19 @@ pub(super) fn document(
         }
         Err(e) => sink.reject(at.wrap(format!("kubernetes: {}", json_reason(&e)))),
     }
+}
+
+/// `event.ingested` of an ECS document: absent is fine, a bad timestamp rejects the document
+/// like any other bad timestamp.
+fn ingested_time(doc: &Doc<'_>) -> Result<Option<i64>, String> {
+    let Some(event) = doc.event else {
+        return Ok(None);
+    };
+    // `event` of another shape (not an object) carries no ingest time.
+    let ingested = serde_json::from_str::<EcsEvent<'_>>(event.get())
+        .ok()
+        .and_then(|e| e.ingested);
+    ts("event.ingested", ingested.as_deref())
 }
 
 /// ECS stores annotation keys with every `.` turned into `_`. Annotation key prefixes are DNS

@@ -154,6 +154,7 @@ fn event<'a>(e: GkeEntry<'a>, cluster: Option<&str>) -> Result<Event<'a>, String
     Ok(Event {
         event_time,
         received_time,
+        ingested_time: None,
         audit_id: e.insert_id,
         stage: None,
         level: None,

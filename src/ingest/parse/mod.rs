@@ -48,6 +48,8 @@ type Str<'a> = Cow<'a, str>;
 pub struct Event<'a> {
     pub event_time: i64,
     pub received_time: Option<i64>,
+    /// When an ingest pipeline received the event (ECS `event.ingested`); raw events have none.
+    pub ingested_time: Option<i64>,
     pub audit_id: Option<Str<'a>>,
     pub stage: Option<Str<'a>>,
     pub level: Option<Str<'a>>,
@@ -56,7 +58,8 @@ pub struct Event<'a> {
     pub user_name: Option<Str<'a>>,
     pub user_uid: Option<Str<'a>>,
     pub user_groups: Option<Vec<Str<'a>>>,
-    pub user_extra: Option<BTreeMap<Str<'a>, Vec<Str<'a>>>>,
+    /// `user.extra`; a key whose value is null has no values.
+    pub user_extra: Option<BTreeMap<Str<'a>, Option<Vec<Str<'a>>>>>,
     pub impersonated_user_name: Option<Str<'a>>,
     pub impersonated_user_groups: Option<Vec<Str<'a>>>,
     pub source_ips: Option<Vec<Str<'a>>>,
@@ -165,6 +168,9 @@ struct Doc<'a> {
     source: Option<&'a RawValue>,
     #[serde(borrow)]
     orchestrator: Option<&'a RawValue>,
+    /// ECS `event` (`event.ingested`, [`ecs`]).
+    #[serde(borrow)]
+    event: Option<&'a RawValue>,
     /// AKS record time, used when the embedded event has no timestamp of its own.
     #[serde(borrow)]
     time: Option<Str<'a>>,
@@ -433,6 +439,7 @@ pub(crate) mod tests {
             self.events.push(Event {
                 event_time: e.event_time,
                 received_time: e.received_time,
+                ingested_time: e.ingested_time,
                 audit_id: own(e.audit_id),
                 stage: own(e.stage),
                 verb: own(e.verb),
@@ -556,6 +563,32 @@ pub(crate) mod tests {
             "pod-security.kubernetes.io/enforce-policy"
         );
         assert_eq!(redot(Cow::Borrowed("no_slash")), "no_slash");
+    }
+
+    #[test]
+    fn ecs_event_ingested_is_kept() {
+        let doc = |event: &str| {
+            format!(
+                r#"{{"@timestamp":"2026-01-05T08:00:01Z",{event}"kubernetes":{{"audit":{{"auditID":"x","kind":"Event","verb":"get","stageTimestamp":"2026-01-05T08:00:00Z"}}}}}}"#
+            )
+        };
+        let c = parse(&doc(
+            r#""event":{"ingested":"2026-01-05T08:00:42.5Z","dataset":"kubernetes.audit_logs"},"#,
+        ));
+        assert!(c.rejects.is_empty(), "{:?}", c.rejects);
+        assert_eq!(
+            c.events[0].ingested_time,
+            parse_micros("2026-01-05T08:00:42.5Z")
+        );
+        // No `event`, or one without `ingested`: no ingest time; raw events never have one.
+        for line in [doc(""), doc(r#""event":{"dataset":"x"},"#), EV.to_owned()] {
+            let c = parse(&line);
+            assert!(c.rejects.is_empty(), "{:?}", c.rejects);
+            assert_eq!(c.events[0].ingested_time, None, "{line}");
+        }
+        let c = parse(&doc(r#""event":{"ingested":"yesterday"},"#));
+        assert!(c.events.is_empty());
+        assert!(c.rejects[0].contains("event.ingested"), "{:?}", c.rejects);
     }
 
     #[test]

@@ -15,7 +15,7 @@
 
 use serde_json::Value;
 
-/// The resources whose bodies are read.
+/// The resources whose request bodies are read.
 pub const RESOURCES: [&str; 7] = [
     "pods",
     "services",
@@ -24,6 +24,15 @@ pub const RESOURCES: [&str; 7] = [
     "rolebindings",
     "clusterrolebindings",
     "ingresses",
+];
+
+/// The resources whose response bodies are read too (the `responseObject.` paths are all about
+/// roles and their bindings; a pod's or a service's response body is never read).
+pub const RESPONSE_RESOURCES: [&str; 4] = [
+    "roles",
+    "clusterroles",
+    "rolebindings",
+    "clusterrolebindings",
 ];
 
 /// The extracted paths, sorted (the map's key order).
@@ -60,9 +69,12 @@ pub fn extract(
     request: Option<&str>,
     response: Option<&str>,
 ) -> Option<Vec<(String, Vec<String>)>> {
-    if !resource.is_some_and(|r| RESOURCES.contains(&r))
-        || (request.is_none() && response.is_none())
-    {
+    let resource = resource?;
+    if !RESOURCES.contains(&resource) {
+        return None;
+    }
+    let response = response.filter(|_| RESPONSE_RESOURCES.contains(&resource));
+    if request.is_none() && response.is_none() {
         return None;
     }
     let parse = |t: Option<&str>| t.and_then(|t| serde_json::from_str::<Value>(t).ok());

@@ -138,6 +138,7 @@ pub(super) fn event<'a>(doc: Doc<'a>, env: &Envelope<'_>) -> Result<Event<'a>, S
     Ok(Event {
         event_time,
         received_time: recv_ts.or(top_ts),
+        ingested_time: None,
         audit_id: doc.audit_id,
         stage: doc.stage,
         level: doc.level,
@@ -146,11 +147,7 @@ pub(super) fn event<'a>(doc: Doc<'a>, env: &Envelope<'_>) -> Result<Event<'a>, S
         user_name: user.username,
         user_uid: user.uid,
         user_groups: user.groups,
-        user_extra: user.extra.map(|m| {
-            m.into_iter()
-                .map(|(k, v)| (k, v.unwrap_or_default()))
-                .collect()
-        }),
+        user_extra: user.extra,
         impersonated_user_name,
         impersonated_user_groups,
         source_ips: doc.source_ips,

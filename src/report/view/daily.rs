@@ -53,6 +53,7 @@ pub(crate) fn report(report: &DailyReport) -> Page {
         cards: cards(report),
         sections: vec![
             timeline(report),
+            live_rule(report),
             new_accounts(report),
             accounts(report),
             stats(report),
@@ -143,6 +144,93 @@ fn timeline(report: &DailyReport) -> Section {
             })],
         )
     }
+}
+
+/// What the live rule would have raised, and what the cap hid (`audithound replay`).
+fn live_rule(report: &DailyReport) -> Section {
+    const HEADING: &str = "What the live rule would have raised";
+    let Some(live) = &report.live else {
+        return section(
+            HEADING,
+            vec![nothing("Not replayed: this report predates the replay.")],
+        );
+    };
+    let cap = fmt_count(live.max_signals);
+    let mut blocks = vec![Block::Para(
+        Tone::Plain,
+        text(format!(
+            "Run as Elastic runs it (every {} over {}, at most {cap} alerts per execution, on \
+             {}), the rule's {} executions this day would have raised {} alerts for {} matching \
+             events; {} duplicates of alerts already raised were suppressed.",
+            live.interval,
+            live.from,
+            live.timestamp,
+            fmt_count(live.executions),
+            fmt_count(live.alerts_raised),
+            fmt_count(live.matching_events),
+            fmt_count(live.duplicates),
+        )),
+    )];
+    blocks.push(if live.executions_capped == 0 {
+        Block::Para(
+            Tone::Note,
+            text(format!(
+                "No execution reached the cap of {cap}: the cap hid nothing."
+            )),
+        )
+    } else {
+        Block::Para(
+            Tone::Note,
+            text(format!(
+                "The cap hid {} events: {} execution{} reached {cap} alerts and dropped {} \
+                 matches (counted per execution), and no later execution alerted on those {}.",
+                fmt_count(live.never_alerted_cap),
+                fmt_count(live.executions_capped),
+                super::plural(live.executions_capped as usize),
+                fmt_count(live.dropped),
+                fmt_count(live.never_alerted_cap),
+            )),
+        )
+    });
+    if !live.busiest.is_empty() {
+        let num = ColumnKind::Number;
+        let rows = live
+            .busiest
+            .iter()
+            .map(|e| {
+                vec![
+                    Cell::Range(
+                        time_of_day(&e.window_start, &report.date).to_owned(),
+                        time_of_day(&e.time, &report.date).to_owned(),
+                    ),
+                    Cell::Parts(text(fmt_count(e.hits))),
+                    Cell::Parts(text(fmt_count(e.raised))),
+                    Cell::Parts(text(fmt_count(e.dropped))),
+                    Cell::Parts(text(fmt_count(e.duplicates))),
+                ]
+            })
+            .collect();
+        blocks.push(Block::Subheading("Busiest executions"));
+        blocks.push(Block::Table(Table {
+            columns: vec![
+                column(
+                    "Window (the execution ran at its end)",
+                    ColumnKind::Range {
+                        from: "Window start",
+                        to: "Execution",
+                    },
+                ),
+                column("Matches", num),
+                column("Raised", num),
+                column("Dropped by the cap", num),
+                column("Duplicates", num),
+            ],
+            rows,
+            empty: None,
+            scroll: false,
+        }));
+    }
+    section(HEADING, blocks)
 }
 
 fn new_accounts(report: &DailyReport) -> Section {

@@ -1,0 +1,186 @@
+//! Many rules, one pass: the single-event rules of a pack read the events once.
+//!
+//! A rule of model `event` written as `SELECT * FROM audit WHERE <filter>` (every shipped one)
+//! is only its filter. Given several, the pack's events are read once with the filters OR-ed
+//! (pushed into the Parquet scan, or applied to the raw batches as they stream), and each
+//! surviving event keeps one flag per rule saying which filters it passed; the survivors, few
+//! next to the events, are written to a temporary Parquet file, and each rule's matches are
+//! that file's rows with its flag set. A rule of another shape (a join, a CTE, `SELECT` of
+//! other columns) and every aggregation, sequence and new-terms rule runs on its own.
+
+use datafusion::common::Column;
+use datafusion::logical_expr::{Expr, LogicalPlan, col};
+use datafusion::prelude::DataFrame;
+
+use crate::error::Result;
+use crate::query::engine::{Engine, TABLE};
+use crate::query::models::Model;
+use crate::query::rules::{Rule, plan};
+
+/// The filter of a rule planned as `SELECT * FROM audit WHERE <filter>`, if it is that.
+pub fn filter_of(df: &DataFrame) -> Option<Expr> {
+    let LogicalPlan::Projection(p) = df.logical_plan() else {
+        return None;
+    };
+    let LogicalPlan::Filter(f) = p.input.as_ref() else {
+        return None;
+    };
+    // `audit` is a view: it appears as the view's plan under its alias.
+    let source_is_audit = match f.input.as_ref() {
+        LogicalPlan::SubqueryAlias(a) => a.alias.table() == TABLE,
+        LogicalPlan::TableScan(scan) => {
+            scan.table_name.table() == TABLE && scan.filters.is_empty() && scan.fetch.is_none()
+        }
+        _ => false,
+    };
+    if !source_is_audit {
+        return None;
+    }
+    // Every column of the table, in order, unchanged.
+    let fields = f.input.schema().columns();
+    let all = p.expr.len() == fields.len()
+        && p.expr
+            .iter()
+            .zip(&fields)
+            .all(|(e, c)| matches!(e, Expr::Column(ec) if ec == c));
+    all.then(|| f.predicate.clone())
+}
+
+/// The rules among `rules` that can share one pass, with their filters.
+pub async fn shareable<'r>(engine: &Engine, rules: &'r [Rule]) -> Result<Vec<(&'r Rule, Expr)>> {
+    let mut out = Vec::new();
+    for r in rules {
+        if r.model != Model::Event {
+            continue;
+        }
+        if let Some(f) = filter_of(&plan(&engine.ctx, r).await?) {
+            out.push((r, f));
+        }
+    }
+    Ok(out)
+}
+
+/// The name of rule `i`'s flag column in the shared matches.
+pub fn flag(i: usize) -> String {
+    format!("__rule_{i}")
+}
+
+/// One pass over `audit` for `filters`: the events that pass any of them, with one boolean
+/// flag column per filter ([`flag`]).
+pub async fn shared_matches(engine: &Engine, filters: &[Expr]) -> Result<DataFrame> {
+    // Under the name the rules' filters use for it.
+    let base = engine.ctx.table(TABLE).await?.alias(TABLE)?;
+    let any = filters
+        .iter()
+        .cloned()
+        .reduce(Expr::or)
+        .unwrap_or_else(|| datafusion::logical_expr::lit(false));
+    let mut select: Vec<Expr> = base
+        .schema()
+        .columns()
+        .into_iter()
+        .map(Expr::Column)
+        .collect();
+    for (i, f) in filters.iter().enumerate() {
+        // A null filter is no match, as in a WHERE.
+        select.push(
+            datafusion::functions::expr_fn::coalesce(vec![
+                f.clone(),
+                datafusion::logical_expr::lit(false),
+            ])
+            .alias(flag(i)),
+        );
+    }
+    Ok(base.filter(any)?.select(select)?)
+}
+
+/// Rule `i`'s matches out of the shared matches: the events with its flag set, without the flags.
+pub fn rule_matches(shared: DataFrame, i: usize, n: usize) -> Result<DataFrame> {
+    let keep: Vec<Expr> = shared
+        .schema()
+        .columns()
+        .into_iter()
+        .filter(|c| !(0..n).any(|j| c.name == flag(j)))
+        .map(|c: Column| Expr::Column(c))
+        .collect();
+    Ok(shared.filter(col(flag(i)))?.select(keep)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use datafusion::arrow::array::AsArray;
+
+    use crate::query::hunt;
+    use crate::query::session::{QueryOptions, prepare};
+
+    async fn alert_ids(
+        p: &crate::query::session::Prepared,
+        rules: &[crate::query::rules::Rule],
+    ) -> BTreeSet<(String, String)> {
+        let batches = hunt::alerts(&p.engine, rules, None)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .collect()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let mut out = BTreeSet::new();
+        for b in &batches {
+            let (Some(r), Some(a)) = (b.column_by_name("rule_id"), b.column_by_name("alert_id"))
+            else {
+                panic!("alerts lack rule_id or alert_id");
+            };
+            let text = |c: &datafusion::arrow::array::ArrayRef| {
+                datafusion::arrow::compute::cast(c, &datafusion::arrow::datatypes::DataType::Utf8)
+                    .unwrap_or_else(|e| panic!("{e}"))
+            };
+            let (r, a) = (text(r), text(a));
+            let (r, a) = (r.as_string::<i32>(), a.as_string::<i32>());
+            for i in 0..b.num_rows() {
+                out.insert((r.value(i).to_owned(), a.value(i).to_owned()));
+            }
+        }
+        out
+    }
+
+    /// The pack's one pass raises exactly what each rule raises on its own.
+    #[tokio::test]
+    async fn one_pass_equals_each_rule_alone() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let paths = vec![
+            root.join("data/kube-apiserver-audit.jsonl.gz")
+                .display()
+                .to_string(),
+            root.join("tests/fixtures/realdata").display().to_string(),
+            root.join("tests/fixtures/denials.jsonl")
+                .display()
+                .to_string(),
+        ];
+        let p = prepare(&QueryOptions::new(paths), &[], true)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let shared = super::shareable(&p.engine, &p.rules)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        // Every shipped single-event rule without `details` is a plain filter, so it shares
+        // the pass.
+        for r in &p.rules {
+            if r.model != crate::query::models::Model::Event {
+                continue;
+            }
+            let df = crate::query::rules::plan(&p.engine.ctx, r)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            let plain = !df.schema().has_column_with_unqualified_name("details");
+            assert_eq!(shared.iter().any(|(s, _)| s.id == r.id), plain, "{}", r.id);
+        }
+        let together = alert_ids(&p, &p.rules).await;
+        let mut alone = BTreeSet::new();
+        for r in &p.rules {
+            alone.extend(alert_ids(&p, std::slice::from_ref(r)).await);
+        }
+        assert!(together.len() > 100, "{}", together.len());
+        assert_eq!(together, alone);
+    }
+}
