@@ -12,7 +12,7 @@ use crate::query::engine::Engine;
 use crate::query::hunt::{self, GroupKey};
 use crate::query::output::{Format, write_df};
 use crate::query::rules;
-use crate::query::session::prepare;
+use crate::query::session::{open_engine, prepare};
 
 #[derive(Debug, Args)]
 pub struct HuntArgs {
@@ -118,11 +118,16 @@ pub async fn run_hunt(a: &HuntArgs) -> Result<i32> {
         .await?
     };
     raw_summary(&p.engine, &a.query);
+    // Name the rules when they are few; a whole pack is listed by `audithound rules`.
     let ids: Vec<&str> = p.rules.iter().map(|r| r.id.as_str()).collect();
+    let named = if ids.len() <= 5 {
+        format!(" ({})", ids.join(", "))
+    } else {
+        String::new()
+    };
     eprintln!(
-        "{n} alert(s) from {} rule(s) ({}) in {:.2} s",
+        "{n} alert(s) from {} rule(s){named} in {:.2} s",
         p.rules.len(),
-        ids.join(", "),
         start.elapsed().as_secs_f64()
     );
     Ok(i32::from(a.fail_on_alerts && n > 0))
@@ -153,12 +158,13 @@ pub async fn run_sql(a: &SqlArgs) -> Result<()> {
         })?,
         (None, None) => return Err(Error::Usage("give a query with -e or -f".into())),
     };
-    let p = prepare(&a.query.options(), &[], false).await?;
-    let mut df = hunt::sql(&p.engine, &query).await?;
+    // No rules to load or plan: the query is the user's.
+    let engine = open_engine(&a.query.options()).await?;
+    let mut df = hunt::sql(&engine, &query).await?;
     if let Some(n) = a.out.limit {
         df = df.limit(0, Some(n))?;
     }
     write_df(df, a.out.format(), &a.out.destination(), None).await?;
-    raw_summary(&p.engine, &a.query);
+    raw_summary(&engine, &a.query);
     Ok(())
 }

@@ -127,12 +127,12 @@ struct RowSink<'a> {
 }
 
 impl Sink for RowSink<'_> {
-    fn event(&mut self, e: Event<'_>) {
+    fn event(&mut self, e: &mut Event<'_>) {
         let cluster = match (self.cluster, e.cluster.as_deref()) {
             (Some(c), _) | (None, Some(c)) => sanitize_partition(c),
             (None, None) => std::borrow::Cow::Borrowed("default"),
         };
-        self.rows.append(&e, self.file, self.line, &cluster);
+        self.rows.append(e, self.file, self.line, &cluster);
         self.events += 1;
     }
 

@@ -517,7 +517,10 @@ impl Engine {
             self.ctx
                 .read_parquet(
                     file.display().to_string(),
-                    datafusion::prelude::ParquetReadOptions::default(),
+                    // The table's own types: read as string views, every small batch would
+                    // count the whole page buffers it points into against the memory pool
+                    // (a 240 MB reservation for one batch failed a 512 MiB hunt that way).
+                    datafusion::prelude::ParquetReadOptions::default().schema(&event_schema()),
                 )
                 .await?
         } else {

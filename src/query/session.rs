@@ -78,6 +78,19 @@ pub struct Prepared {
     pub rules: Vec<Rule>,
 }
 
+/// Opens the engine over the data, with no rules (ad-hoc SQL).
+pub async fn open_engine(q: &QueryOptions) -> Result<Engine> {
+    let data = Data::from_paths(&q.paths)?;
+    let eo = EngineOptions {
+        memory_limit: q.memory_limit,
+        threads: q.scan.threads.max(1),
+        scan: q.scan.clone(),
+        rejects_file: q.rejects_file.clone(),
+        scheduler: q.scheduler.clone(),
+    };
+    Engine::open(&data, &q.scope()?, &eo).await
+}
+
 /// Loads the rules (only those in `only`, if any), opens the engine over the data and checks
 /// each rule's plan. With `prefilter`, raw lines holding none of every rule's `requires:`
 /// literals are not parsed. Broken rules are reported on stderr and skipped (fatal if strict).

@@ -82,10 +82,10 @@ pub(super) fn document(
                         return;
                     }
                 };
-                match raw::event(inner, &env) {
+                match raw::event(Box::new(inner), &env) {
                     Ok(mut ev) => {
                         ev.ingested_time = ingested;
-                        sink.event(ev);
+                        sink.event(&mut ev);
                     }
                     Err(r) => sink.reject(at.wrap(r)),
                 }

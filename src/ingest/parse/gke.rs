@@ -127,7 +127,7 @@ pub(super) fn entry(text: &str, cluster: Option<&str>, at: &Prefix<'_>, sink: &m
             )));
         }
         Ok(entry) => match event(entry, cluster) {
-            Ok(ev) => sink.event(ev),
+            Ok(mut ev) => sink.event(&mut ev),
             Err(r) => sink.reject(at.wrap(r)),
         },
         Err(e) => sink.reject(at.wrap(json_reason(&e))),

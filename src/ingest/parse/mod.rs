@@ -88,7 +88,8 @@ pub struct Event<'a> {
 
 /// Where events go: `event` for each good one, `reject` for each bad one (with a reason).
 pub trait Sink {
-    fn event(&mut self, event: Event<'_>);
+    /// An event, lent: it is large, and the sink copies what it keeps.
+    fn event(&mut self, event: &mut Event<'_>);
     fn reject(&mut self, reason: String);
 }
 
@@ -300,16 +301,13 @@ fn parse_value_at(
     sink: &mut dyn Sink,
 ) {
     // The common line, a raw event, is read by the fast path; whatever it leaves goes to serde.
-    if let Some(doc) = fast::doc(text).filter(raw::looks_like_event) {
+    if let Some(doc) = fast::doc(text).filter(|d| raw::looks_like_event(d)) {
         let env = Envelope {
             format: raw::FORMAT,
             cluster,
             time: fallback,
         };
-        match raw::event(doc, &env) {
-            Ok(ev) => sink.event(ev),
-            Err(r) => sink.reject(at.wrap(r)),
-        }
+        emit(raw::event(doc, &env), at, sink);
         return;
     }
     let doc: Doc<'_> = match serde_json::from_str(text) {
@@ -347,10 +345,7 @@ fn parse_value_at(
                 cluster: cl.as_deref(),
                 time: fallback,
             };
-            match raw::event(doc, &env) {
-                Ok(ev) => sink.event(ev),
-                Err(r) => sink.reject(at.wrap(r)),
-            }
+            emit(raw::event(Box::new(doc), &env), at, sink);
         } else if let Some(m) = doc.message {
             eks::message(m, doc.timestamp, cl.as_deref(), at, sink);
         } else {
@@ -358,6 +353,14 @@ fn parse_value_at(
                 "not an audit event: no auditID, kind \"Event\", or verb and requestURI, and no known wrapper".into(),
             ));
         }
+    }
+}
+
+/// Hands a mapped event to the sink, or its reject reason (the event is not moved again).
+fn emit(mut mapped: Result<Event<'_>, String>, at: &Prefix<'_>, sink: &mut dyn Sink) {
+    match &mut mapped {
+        Ok(ev) => sink.event(ev),
+        Err(r) => sink.reject(at.wrap(std::mem::take(r))),
     }
 }
 
@@ -409,7 +412,7 @@ struct Tagging<'s> {
 }
 
 impl Sink for Tagging<'_> {
-    fn event(&mut self, mut event: Event<'_>) {
+    fn event(&mut self, event: &mut Event<'_>) {
         if event.source_format == raw::FORMAT {
             event.source_format = self.format;
         }
@@ -435,7 +438,8 @@ pub(crate) mod tests {
     }
 
     impl Sink for Collect {
-        fn event(&mut self, e: Event<'_>) {
+        fn event(&mut self, e: &mut Event<'_>) {
+            let e = std::mem::take(e);
             self.events.push(Event {
                 event_time: e.event_time,
                 received_time: e.received_time,

@@ -84,7 +84,7 @@ pub(super) fn looks_like_event(doc: &Doc<'_>) -> bool {
 }
 
 /// Maps a raw event onto the schema's columns, with what its wrapper adds (`env`).
-pub(super) fn event<'a>(doc: Doc<'a>, env: &Envelope<'_>) -> Result<Event<'a>, String> {
+pub(super) fn event<'a>(doc: Box<Doc<'a>>, env: &Envelope<'_>) -> Result<Event<'a>, String> {
     let stage_ts = ts("stageTimestamp", doc.stage_timestamp.as_deref())?;
     let recv_ts = ts(
         "requestReceivedTimestamp",
