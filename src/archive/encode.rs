@@ -208,6 +208,9 @@ fn leaves(dt: &DataType) -> usize {
     }
 }
 
+/// Columns given to one encoding thread: (column index, its leaf writers).
+type Share = Vec<(usize, Vec<ArrowColumnWriter>)>;
+
 /// One partition's Parquet file, written a row group at a time.
 pub struct PartFile {
     writer: SerializedFileWriter<File>,
@@ -274,18 +277,20 @@ impl PartFile {
         // Largest first, each to the least loaded thread.
         columns.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)));
         let n = threads.clamp(1, columns.len().max(1));
-        let mut groups: Vec<(usize, Vec<(usize, Vec<ArrowColumnWriter>)>)> =
-            (0..n).map(|_| (0, Vec::new())).collect();
+        let mut groups: Vec<(usize, Share)> = (0..n).map(|_| (0, Vec::new())).collect();
         for (i, ws, bytes) in columns {
             if let Some(g) = groups.iter_mut().min_by_key(|g| g.0) {
                 g.0 += bytes;
                 g.1.push((i, ws));
             }
         }
-        let encode = |group: Vec<(usize, Vec<ArrowColumnWriter>)>| -> Result<Vec<(usize, Vec<ArrowColumnChunk>)>> {
+        let encode = |group: Share| -> Result<Vec<(usize, Vec<ArrowColumnChunk>)>> {
             let mut out = Vec::with_capacity(group.len());
             for (i, ws) in group {
-                out.push((i, encode_column(batches, picks, &schema.fields()[i], i, ws)?));
+                out.push((
+                    i,
+                    encode_column(batches, picks, &schema.fields()[i], i, ws)?,
+                ));
             }
             Ok(out)
         };

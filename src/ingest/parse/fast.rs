@@ -14,6 +14,10 @@
 //! `\`), its bytes are checked for control characters in one vectorised pass, and a string with
 //! no backslash is borrowed from the line, not copied.
 
+// Readers return `Option<Option<T>>`: the outer `None` means "leave this line to serde", the
+// inner one is JSON `null` (serde's `None`).
+#![allow(clippy::option_option)]
+
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
@@ -52,7 +56,7 @@ struct Scanner<'a> {
 /// Whether `b` holds a byte below 0x20 (vectorised: no early exit inside a 32-byte block).
 fn has_control(b: &[u8]) -> bool {
     b.chunks(32)
-        .any(|c| c.iter().fold(false, |acc, &x| acc | (x < 0x20)))
+        .any(|c| c.iter().fold(0u8, |acc, &x| acc | u8::from(x < 0x20)) != 0)
 }
 
 /// The index of the first byte of `b` that ends a run of plain string characters: `"`, `\` or
