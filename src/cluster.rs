@@ -402,22 +402,31 @@ fn scan_blocker(
 fn scheduler_session_builder(runtime_setup: RuntimeSetup) -> SessionBuilder {
     Arc::new(move |config: SessionConfig| {
         let runtime = runtime_setup(&config)?;
+        let mut scalar = ballista_scalar_functions();
+        scalar.extend(crate::query::functions::all().into_iter().map(Arc::new));
         Ok(SessionStateBuilder::new()
             .with_default_features()
             .with_config(config)
             .with_runtime_env(runtime)
             .with_optimizer_rules(ballista_default_optimizer_rules())
-            .with_scalar_functions(ballista_scalar_functions())
+            .with_scalar_functions(scalar)
             .with_aggregate_functions(ballista_aggregate_functions())
             .with_window_functions(ballista_window_functions())
             .build())
     })
 }
 
-/// Every function a default DataFusion session has, nested ones included. Our own UDFs, if we
-/// ever add some, go here and into the scheduler's session.
+/// Every function a default DataFusion session has, nested ones included, and our own
+/// (`url_decode`, `json_build_object`): an executor decodes plans that call them.
 fn function_registry() -> BallistaFunctionRegistry {
-    BallistaFunctionRegistry::from(&SessionStateBuilder::new().with_default_features().build())
+    let mut registry =
+        BallistaFunctionRegistry::from(&SessionStateBuilder::new().with_default_features().build());
+    for f in crate::query::functions::all() {
+        registry
+            .scalar_functions
+            .insert(f.name().to_owned(), Arc::new(f));
+    }
+    registry
 }
 
 /// A Ballista error as ours: DataFusion's errors keep their type, the rest get `context`.

@@ -22,11 +22,10 @@
 
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::sync::Arc;
 
 use datafusion::arrow::datatypes::DataType;
 use datafusion::logical_expr::{Expr, col, lit};
-use datafusion::prelude::{DataFrame, SessionContext};
+use datafusion::prelude::DataFrame;
 use datafusion::scalar::ScalarValue;
 use futures::StreamExt;
 use serde_json::{Map, Value};
@@ -237,37 +236,7 @@ pub async fn hunt_frame(
     for r in rules {
         planned.push(frame(models::matches(engine, r).await?, r, &[])?);
     }
-    let df = match planned.len() {
-        0 => return Err(Error::Usage("no rules to run".into())),
-        1 => planned.remove(0),
-        _ => {
-            let schema = Arc::new(planned[0].schema().as_arrow().clone());
-            let dir = engine.scratch_dir()?;
-            for (i, df) in planned.into_iter().enumerate() {
-                let file = dir.join(format!("ecs-{i:03}.parquet"));
-                df.write_parquet(
-                    &file.display().to_string(),
-                    datafusion::dataframe::DataFrameWriteOptions::new()
-                        .with_single_file_output(true),
-                    None,
-                )
-                .await?;
-            }
-            let ctx = SessionContext::new();
-            if std::fs::read_dir(&dir).map_or(0, Iterator::count) == 0 {
-                ctx.read_table(Arc::new(datafusion::datasource::MemTable::try_new(
-                    schema,
-                    vec![vec![]],
-                )?))?
-            } else {
-                ctx.read_parquet(
-                    format!("{}/", dir.display()),
-                    datafusion::prelude::ParquetReadOptions::default().schema(&schema),
-                )
-                .await?
-            }
-        }
-    };
+    let df = engine.one_after_another(planned).await?;
     let df = df.sort(vec![
         col("event_time").sort(true, true),
         col("rule_id").sort(true, true),

@@ -319,6 +319,9 @@ impl Default for EngineOptions {
 /// A DataFusion session with table `audit` registered.
 pub struct Engine {
     pub ctx: SessionContext,
+    /// A session in this process (the same as `ctx` unless queries run on a cluster): it reads
+    /// back what [`Engine::spill`] wrote here.
+    local: SessionContext,
     /// Filled for raw input after the first query has read it all.
     pub raw: Option<Arc<Mutex<RawReport>>>,
     /// Queries run on a Ballista cluster (`--scheduler`).
@@ -365,11 +368,15 @@ impl Engine {
         // after a comma; PostgreSQL's does not, and parses everything our rules use.
         o.sql_parser.dialect = datafusion::config::Dialect::PostgreSQL;
         let ctx = SessionContext::new_with_config_rt(config, runtime);
+        let local = ctx.clone();
         // On a cluster: the same session, planned by Ballista. Tables are registered after
         // this step, which rebuilds the default catalog.
         let ctx = match &opts.scheduler {
             None => ctx,
-            Some(url) => crate::cluster::remote_context(url, ctx.state()).await?,
+            Some(url) => {
+                functions::register(&local);
+                crate::cluster::remote_context(url, ctx.state()).await?
+            }
         };
         let mut raw = None;
         let mut spool = None;
@@ -441,6 +448,7 @@ impl Engine {
         functions::register(&ctx);
         Ok(Self {
             ctx,
+            local,
             raw,
             distributed: opts.scheduler.is_some(),
             _spool: spool,
@@ -538,6 +546,66 @@ impl Engine {
         self.ctx.register_table(TABLE, narrow.into_view())?;
         self.staged = Some(dir);
         Ok(())
+    }
+
+    /// Runs `df` (here or on the cluster) and writes its rows to `file`, in this process, for
+    /// [`Engine::read_spilled`]. Intermediate results: fast to write beats small.
+    pub async fn spill(&self, df: DataFrame, file: &Path) -> Result<u64> {
+        let schema = Arc::new(df.schema().as_arrow().clone());
+        let mut stream = df.execute_stream().await?;
+        let out = std::fs::File::create(file).map_err(|source| Error::Output {
+            path: file.to_path_buf(),
+            source,
+        })?;
+        let props = datafusion::parquet::file::properties::WriterProperties::builder()
+            .set_compression(datafusion::parquet::basic::Compression::LZ4_RAW)
+            .set_max_row_group_row_count(Some(65_536))
+            .build();
+        let mut w = datafusion::parquet::arrow::ArrowWriter::try_new(out, schema, Some(props))?;
+        let mut rows = 0;
+        while let Some(b) = stream.next().await {
+            let b = b?;
+            rows += b.num_rows() as u64;
+            w.write(&b)?;
+        }
+        w.close()?;
+        Ok(rows)
+    }
+
+    /// The rows of Parquet `files` written by [`Engine::spill`] with `schema`, read in this
+    /// process (with the table's own string types: read as views, every small batch would count
+    /// the whole page buffers it points into against the memory pool).
+    pub async fn read_spilled(&self, files: &[PathBuf], schema: &SchemaRef) -> Result<DataFrame> {
+        let paths: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+        Ok(self
+            .local
+            .read_parquet(
+                paths,
+                datafusion::prelude::ParquetReadOptions::default().schema(schema),
+            )
+            .await?)
+    }
+
+    /// Runs every frame of `planned` (of one schema) one after another into its own file and
+    /// gives their rows together: one plan holding them all would share the memory pool among
+    /// all their sorts and aggregations at once (a pack of 58 rules failed at 512 MiB that
+    /// way), and Ballista 55 never finishes a job whose plan is a union of several scans.
+    pub async fn one_after_another(&self, mut planned: Vec<DataFrame>) -> Result<DataFrame> {
+        match planned.len() {
+            0 => Err(Error::Usage("no rules to run".into())),
+            1 => Ok(planned.remove(0)),
+            _ => {
+                let schema = Arc::new(planned[0].schema().as_arrow().clone());
+                let dir = self.scratch_dir()?;
+                let mut files = Vec::new();
+                for (i, df) in planned.into_iter().enumerate() {
+                    let file = dir.join(format!("part-{i:03}.parquet"));
+                    self.spill(df, &file).await?;
+                    files.push(file);
+                }
+                self.read_spilled(&files, &schema).await
+            }
+        }
     }
 
     /// The raw-input report, once a query has read everything.

@@ -9,7 +9,7 @@ use datafusion::arrow::datatypes::DataType;
 use datafusion::functions::expr_fn::{coalesce, concat_ws, md5, split_part, starts_with};
 use datafusion::functions_nested::expr_fn::{array_element, map_extract};
 use datafusion::logical_expr::{Expr, cast, col, lit, when};
-use datafusion::prelude::{DataFrame, SessionContext};
+use datafusion::prelude::DataFrame;
 use datafusion::scalar::ScalarValue;
 
 use crate::error::{Error, Result};
@@ -136,10 +136,8 @@ pub fn alert_exprs(rule: &Rule, has_details: bool) -> Result<Vec<Expr>> {
 /// Alerts of all `rules`, ordered by event time, rule and alert id.
 ///
 /// The single-event rules among several read the events once together ([`pack`]). The rest run
-/// one after another, each writing its alerts to a temporary Parquet file that is merged at
-/// the end: one plan holding every rule would share the memory pool among all their sorts and
-/// aggregations at once (a pack of 58 rules failed at 512 MiB that way), and Ballista 55 never
-/// finishes a job whose plan is a union of several scans. The files go with the engine.
+/// one after another ([`Engine::one_after_another`]), each writing its alerts to a temporary
+/// Parquet file in this process (on a cluster too), merged at the end.
 pub async fn alerts(engine: &Engine, rules: &[Rule], limit: Option<usize>) -> Result<DataFrame> {
     let mut planned = Vec::new();
     let shared = if rules.len() > 1 {
@@ -149,38 +147,18 @@ pub async fn alerts(engine: &Engine, rules: &[Rule], limit: Option<usize>) -> Re
     };
     let shared = if shared.len() > 1 { shared } else { Vec::new() };
     if !shared.is_empty() {
-        let filters: Vec<Expr> = shared.iter().map(|(_, f)| f.clone()).collect();
-        let matches = pack::shared_matches(engine, &filters).await?;
+        let matches = pack::shared_matches(engine, &shared).await?;
         let schema = std::sync::Arc::new(matches.schema().as_arrow().clone());
         let file = engine.scratch_dir()?.join("matches.parquet");
-        matches
-            .write_parquet(
-                &file.display().to_string(),
-                datafusion::dataframe::DataFrameWriteOptions::new().with_single_file_output(true),
-                None,
-            )
-            .await?;
-        let all = if file.exists() {
-            engine
-                .ctx
-                .read_parquet(
-                    file.display().to_string(),
-                    // The table's own types (Parquet strings would read back as views).
-                    datafusion::prelude::ParquetReadOptions::default().schema(&schema),
-                )
-                .await?
-        } else {
-            engine.ctx.read_table(std::sync::Arc::new(
-                datafusion::datasource::MemTable::try_new(schema, vec![vec![]])?,
-            ))?
-        };
-        for (i, (r, _)) in shared.iter().enumerate() {
+        engine.spill(matches, &file).await?;
+        let all = engine.read_spilled(&[file], &schema).await?;
+        for (i, s) in shared.iter().enumerate() {
             let m = pack::rule_matches(all.clone(), i, shared.len())?;
-            planned.push(m.select(alert_exprs(r, false)?)?);
+            planned.push(m.select(alert_exprs(s.rule, false)?)?);
         }
     }
     for r in rules {
-        if shared.iter().any(|(s, _)| s.id == r.id) {
+        if shared.iter().any(|s| s.rule.id == r.id) {
             continue;
         }
         let matches = models::matches(engine, r).await?;
@@ -193,37 +171,7 @@ pub async fn alerts(engine: &Engine, rules: &[Rule], limit: Option<usize>) -> Re
             })?;
         planned.push(df);
     }
-    let df = match planned.len() {
-        0 => return Err(Error::Usage("no rules to run".into())),
-        1 => planned.remove(0),
-        _ => {
-            let schema = std::sync::Arc::new(planned[0].schema().as_arrow().clone());
-            let dir = engine.scratch_dir()?;
-            let ctx = SessionContext::new();
-            for (i, df) in planned.into_iter().enumerate() {
-                let file = dir.join(format!("alerts-{i:03}.parquet"));
-                df.write_parquet(
-                    &file.display().to_string(),
-                    datafusion::dataframe::DataFrameWriteOptions::new()
-                        .with_single_file_output(true),
-                    None,
-                )
-                .await?;
-            }
-            let written = std::fs::read_dir(&dir).map_or(0, Iterator::count);
-            if written == 0 {
-                ctx.read_table(std::sync::Arc::new(
-                    datafusion::datasource::MemTable::try_new(schema, vec![vec![]])?,
-                ))?
-            } else {
-                ctx.read_parquet(
-                    format!("{}/", dir.display()),
-                    datafusion::prelude::ParquetReadOptions::default().schema(&schema),
-                )
-                .await?
-            }
-        }
-    };
+    let df = engine.one_after_another(planned).await?;
     let df = df.sort(vec![
         col("event_time").sort(true, true),
         col("rule_id").sort(true, true),

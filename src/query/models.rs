@@ -185,6 +185,15 @@ async fn new_terms(
         })
         .collect();
     df = df.select(light)?;
+    if engine.distributed {
+        // Ballista 55 loses the sort a partitioned window needs ("Expects PARTITION BY
+        // expression to be ordered") or never finishes the job: the cluster filters, this
+        // process ranks what passed.
+        let schema = std::sync::Arc::new(df.schema().as_arrow().clone());
+        let file = engine.scratch_dir()?.join("new-terms.parquet");
+        engine.spill(df, &file).await?;
+        df = engine.read_spilled(&[file], &schema).await?;
+    }
     let event_columns: Vec<Expr> = df
         .schema()
         .columns()

@@ -1,14 +1,23 @@
 //! Many rules, one pass: the single-event rules of a pack read the events once.
 //!
-//! A rule of model `event` written as `SELECT * FROM audit WHERE <filter>` (every shipped one)
-//! is only its filter. Given several, the pack's events are read once with the filters OR-ed
-//! (pushed into the Parquet scan, or applied to the raw batches as they stream), and each
-//! surviving event keeps one flag per rule saying which filters it passed; the survivors, few
-//! next to the events, are written to a temporary Parquet file, and each rule's matches are
-//! that file's rows with its flag set. A rule of another shape (a join, a CTE, `SELECT` of
-//! other columns) and every aggregation, sequence and new-terms rule runs on its own.
+//! A rule of model `event` written as `SELECT * FROM audit WHERE <filter>` (every shipped one
+//! but the exec-command rules) is only its filter. Given several, the pack's events are read once
+//! with the filters OR-ed, and each surviving event keeps one flag per rule saying which filters
+//! it passed; the survivors, few next to the events, are written to a temporary Parquet file,
+//! and each rule's matches are that file's rows with its flag set. A rule of another shape (a
+//! join, a CTE, `SELECT` of other columns) and every aggregation, sequence and new-terms rule
+//! runs on its own.
+//!
+//! An OR of whole filters would read every column any rule tests (request URIs, user agents,
+//! body fields) for every event: slower than the rules one by one, whose Parquet scans test a
+//! cheap column first and decode the others only for the rows that pass (late
+//! materialisation). So the scan is given two filters: first the OR of each rule's tests on the
+//! cheap columns ([`CHEAP`]: dictionary-encoded, a handful of values), then the OR of the whole
+//! filters, which the reader applies only to the rows that passed the first. A rule with no
+//! test on a cheap column would make the first filter pass everything: it runs on its own.
 
 use datafusion::common::Column;
+use datafusion::logical_expr::utils::{conjunction, split_conjunction};
 use datafusion::logical_expr::{Expr, LogicalPlan, col};
 use datafusion::prelude::DataFrame;
 
@@ -46,15 +55,57 @@ pub fn filter_of(df: &DataFrame) -> Option<Expr> {
     all.then(|| f.predicate.clone())
 }
 
+/// Columns cheap to test for every event: few distinct values, dictionary-encoded and stored
+/// uncompressed in the archive.
+pub const CHEAP: [&str; 11] = [
+    "resource",
+    "subresource",
+    "verb",
+    "stage",
+    "level",
+    "authz_decision",
+    "api_group",
+    "response_code",
+    "response_status",
+    "response_reason",
+    "source_format",
+];
+
+/// The part of `filter` that tests only [`CHEAP`] columns (its conjuncts that do), if any.
+pub fn cheap_part(filter: &Expr) -> Option<Expr> {
+    let parts: Vec<Expr> = split_conjunction(filter)
+        .into_iter()
+        .filter(|e| {
+            let refs = e.column_refs();
+            !refs.is_empty() && refs.iter().all(|c| CHEAP.contains(&c.name.as_str()))
+        })
+        .cloned()
+        .collect();
+    conjunction(parts)
+}
+
+/// A rule that shares the pass: its whole filter and its cheap part.
+pub struct Shared<'r> {
+    pub rule: &'r Rule,
+    pub filter: Expr,
+    pub cheap: Expr,
+}
+
 /// The rules among `rules` that can share one pass, with their filters.
-pub async fn shareable<'r>(engine: &Engine, rules: &'r [Rule]) -> Result<Vec<(&'r Rule, Expr)>> {
+pub async fn shareable<'r>(engine: &Engine, rules: &'r [Rule]) -> Result<Vec<Shared<'r>>> {
     let mut out = Vec::new();
     for r in rules {
         if r.model != Model::Event {
             continue;
         }
-        if let Some(f) = filter_of(&plan(&engine.ctx, r).await?) {
-            out.push((r, f));
+        if let Some(filter) = filter_of(&plan(&engine.ctx, r).await?)
+            && let Some(cheap) = cheap_part(&filter)
+        {
+            out.push(Shared {
+                rule: r,
+                filter,
+                cheap,
+            });
         }
     }
     Ok(out)
@@ -65,9 +116,15 @@ pub fn flag(i: usize) -> String {
     format!("__rule_{i}")
 }
 
-/// One pass over `audit` for `filters`: the events that pass any of them, with one boolean
-/// flag column per filter ([`flag`]).
-pub async fn shared_matches(engine: &Engine, filters: &[Expr]) -> Result<DataFrame> {
+/// One pass over `audit` for the `shared` rules: the events that pass any of their filters,
+/// with one boolean flag column per rule ([`flag`]).
+pub async fn shared_matches(engine: &Engine, shared: &[Shared<'_>]) -> Result<DataFrame> {
+    let filters: Vec<Expr> = shared.iter().map(|s| s.filter.clone()).collect();
+    let cheap = shared
+        .iter()
+        .map(|s| s.cheap.clone())
+        .reduce(Expr::or)
+        .unwrap_or_else(|| datafusion::logical_expr::lit(false));
     // Under the name the rules' filters use for it.
     let base = engine.ctx.table(TABLE).await?.alias(TABLE)?;
     let any = filters
@@ -91,7 +148,7 @@ pub async fn shared_matches(engine: &Engine, filters: &[Expr]) -> Result<DataFra
             .alias(flag(i)),
         );
     }
-    Ok(base.filter(any)?.select(select)?)
+    Ok(base.filter(cheap)?.filter(any)?.select(select)?)
 }
 
 /// Rule `i`'s matches out of the shared matches: the events with its flag set, without the flags.
@@ -173,7 +230,15 @@ mod tests {
                 .await
                 .unwrap_or_else(|e| panic!("{e}"));
             let plain = !df.schema().has_column_with_unqualified_name("details");
-            assert_eq!(shared.iter().any(|(s, _)| s.id == r.id), plain, "{}", r.id);
+            let cheap = super::filter_of(&df)
+                .and_then(|f| super::cheap_part(&f))
+                .is_some();
+            assert_eq!(
+                shared.iter().any(|s| s.rule.id == r.id),
+                plain && cheap,
+                "{}",
+                r.id
+            );
         }
         let together = alert_ids(&p, &p.rules).await;
         let mut alone = BTreeSet::new();
