@@ -21,7 +21,8 @@ use datafusion::datasource::listing::{
 use datafusion::execution::TaskContext;
 use datafusion::execution::memory_pool::FairSpillPool;
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
-use datafusion::logical_expr::{Expr, col, lit};
+use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
+use datafusion::logical_expr::{Expr, LogicalPlan, col, lit};
 use datafusion::physical_plan::SendableRecordBatchStream;
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::streaming::PartitionStream;
@@ -488,6 +489,31 @@ impl Engine {
             self.ctx.register_table(TABLE, t)?;
         }
         planned
+    }
+
+    /// On a cluster, `df` moved to this process if it holds a window function (`OVER`,
+    /// `QUALIFY`): Ballista 55 never finishes a job whose window reads no rows, and loses the
+    /// order a partitioned window needs. Such a rule reads the archive from here (object
+    /// storage included); every other rule still runs on the cluster.
+    pub fn here_if_windowed(&self, df: DataFrame) -> Result<DataFrame> {
+        if !self.distributed {
+            return Ok(df);
+        }
+        let windowed = df.logical_plan().exists(|node| {
+            let mut found = matches!(node, LogicalPlan::Window(_));
+            if !found {
+                node.apply_subqueries(|sub| {
+                    found |= sub.exists(|n| Ok(matches!(n, LogicalPlan::Window(_))))?;
+                    Ok(TreeNodeRecursion::Continue)
+                })?;
+            }
+            Ok(found)
+        })?;
+        Ok(if windowed {
+            DataFrame::new(self.local.state(), df.logical_plan().clone())
+        } else {
+            df
+        })
     }
 
     /// Raw input only: parses it once into a temporary Parquet file (the scope and the
