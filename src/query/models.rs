@@ -131,7 +131,7 @@ pub fn duration(text: &str) -> Option<i64> {
 /// The events a rule alerts on, as rows of `audit` plus, where the model gives one, `details`.
 pub async fn matches(engine: &Engine, rule: &Rule) -> Result<DataFrame> {
     let mut df = match &rule.model {
-        Model::Event => return Ok(engine.here_if_windowed(plan(&engine.ctx, rule).await?)?),
+        Model::Event => return engine.here_if_windowed(plan(&engine.ctx, rule).await?),
         Model::NewTerms { fields, history } => new_terms(engine, rule, fields, *history).await?,
         Model::Aggregation { .. } | Model::Sequence { .. } => {
             engine.here_if_windowed(engine.plan_with_history(rule).await?)?
