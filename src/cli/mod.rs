@@ -12,6 +12,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::error::{Error, Result};
 use crate::ingest::scan::ScanOptions;
+use crate::query::exceptions::Exceptions;
 use crate::query::output::{Destination, Format};
 use crate::query::session::QueryOptions;
 
@@ -149,7 +150,28 @@ impl QueryArgs {
             rejects_file: self.rejects.clone(),
             scan: self.read.scan_options(None),
             scheduler: self.scheduler.clone(),
+            exceptions: None,
         }
+    }
+}
+
+/// Options shared by commands that raise alerts (hunt, stats, replay, report): Elastic's rule
+/// exceptions and alert suppression.
+#[derive(Debug, Clone, Args)]
+pub struct AlertArgs {
+    /// Rule exceptions: Kibana's exception list export (NDJSON) or the same as TOML (.toml).
+    /// An event any item matches raises no alert; what each item removed is in the summary.
+    #[arg(long, value_name = "FILE", help_heading = "Alerts")]
+    pub exceptions: Option<PathBuf>,
+}
+
+impl AlertArgs {
+    /// The query options with these flags' exceptions loaded.
+    pub fn apply(&self, mut q: QueryOptions) -> Result<QueryOptions> {
+        if let Some(p) = &self.exceptions {
+            q.exceptions = Some(std::sync::Arc::new(Exceptions::load(p)?));
+        }
+        Ok(q)
     }
 }
 

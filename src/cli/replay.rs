@@ -10,7 +10,7 @@ use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use datafusion::datasource::MemTable;
 use datafusion::prelude::SessionContext;
 
-use super::{OutArgs, QueryArgs};
+use super::{AlertArgs, OutArgs, QueryArgs};
 use crate::error::{Error, Result};
 use crate::ingest::timestamp::rfc3339;
 use crate::query::ecs;
@@ -60,6 +60,8 @@ pub struct ReplayArgs {
     /// How many of the busiest executions the summary names.
     #[arg(long, default_value_t = 5, value_name = "N", help_heading = "Output")]
     pub busiest: usize,
+    #[command(flatten)]
+    pub alerts: AlertArgs,
     #[command(flatten)]
     pub out: OutArgs,
 }
@@ -211,7 +213,12 @@ pub async fn run(a: &ReplayArgs) -> Result<i32> {
         busiest: a.busiest,
         ..ReplayOptions::default()
     };
-    let p = prepare(&a.query.options(), std::slice::from_ref(&a.rule), true).await?;
+    let p = prepare(
+        &a.alerts.apply(a.query.options())?,
+        std::slice::from_ref(&a.rule),
+        true,
+    )
+    .await?;
     let rule = p
         .rules
         .first()
@@ -228,6 +235,7 @@ pub async fn run(a: &ReplayArgs) -> Result<i32> {
         r
     };
     super::hunt::raw_summary(&p.engine, &a.query);
+    super::hunt::exceptions_summary(&p.engine);
     print_summary(&r);
     if let Some(path) = &a.summary {
         let mut text = serde_json::to_string_pretty(&r.summary_json())?;

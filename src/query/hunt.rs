@@ -153,7 +153,18 @@ pub async fn alerts(engine: &Engine, rules: &[Rule], limit: Option<usize>) -> Re
         engine.spill(matches, &file).await?;
         let all = engine.read_spilled(&[file], &schema).await?;
         for (i, s) in shared.iter().enumerate() {
-            let m = pack::rule_matches(all.clone(), i, shared.len())?;
+            let mut m = pack::rule_matches(all.clone(), i, shared.len())?;
+            if let Some(a) = engine.exceptions.as_deref() {
+                m = a
+                    .apply(
+                        engine,
+                        s.rule,
+                        crate::query::exceptions::Level::Matches,
+                        m,
+                        None,
+                    )
+                    .await?;
+            }
             planned.push(m.select(alert_exprs(s.rule, false)?)?);
         }
     }
@@ -242,8 +253,16 @@ pub async fn stats(engine: &Engine, rule: &Rule, keys: &[GroupKey]) -> Result<Da
             uniq.push(*k);
         }
     }
-    let keys = &uniq[..];
-    let matches = models::matches(engine, rule).await?;
+    stats_of(engine, models::matches(engine, rule).await?, &uniq).await
+}
+
+/// [`stats`] of matches already planned (the report counts the same matches in other ways).
+pub async fn stats_of(engine: &Engine, matches: DataFrame, keys: &[GroupKey]) -> Result<DataFrame> {
+    let keys = if keys.is_empty() {
+        &DEFAULT_KEYS[..]
+    } else {
+        keys
+    };
     let view = "audithound_matches";
     let _ = engine.ctx.deregister_table(view)?;
     engine.ctx.register_table(view, matches.into_view())?;

@@ -7,10 +7,12 @@
 //! depends on the command line.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use crate::error::{Error, Result};
 use crate::ingest::scan::ScanOptions;
 use crate::query::engine::{DEFAULT_MEMORY_LIMIT, Data, Engine, EngineOptions, Scope, parse_bound};
+use crate::query::exceptions::{Applied, Exceptions};
 use crate::query::models::Model;
 use crate::query::rules::{self, Rule};
 
@@ -35,6 +37,8 @@ pub struct QueryOptions {
     pub scan: ScanOptions,
     /// A Ballista scheduler (`df://host:port`) to run the queries on, instead of this process.
     pub scheduler: Option<String>,
+    /// Exceptions every rule's matches pass through (`--exceptions`).
+    pub exceptions: Option<Arc<Exceptions>>,
 }
 
 impl QueryOptions {
@@ -50,6 +54,7 @@ impl QueryOptions {
             rejects_file: None,
             scan: ScanOptions::default(),
             scheduler: None,
+            exceptions: None,
         }
     }
 
@@ -128,6 +133,10 @@ pub async fn prepare(q: &QueryOptions, only: &[String], prefilter: bool) -> Resu
         scheduler: q.scheduler.clone(),
     };
     let mut engine = Engine::open(&data, &scope, &eo).await?;
+    engine.exceptions = q
+        .exceptions
+        .as_ref()
+        .map(|e| Arc::new(Applied::new(Arc::clone(e))));
     let rules = rules::check_plans(&engine.ctx, rules, &mut problems, strict).await?;
     for p in &problems {
         eprintln!("warning: skipped rule {}: {}", p.path, p.message);
