@@ -80,9 +80,14 @@ pub(crate) const TABLE_COLUMNS: [&str; 11] = [
     "user_agent",
 ];
 
-/// What the exceptions removed, if any were given.
+/// What the exceptions removed and what suppression kept, if they were asked for.
 pub(crate) fn exceptions_summary(engine: &Engine) {
     if let Some(a) = &engine.exceptions {
+        for line in a.summary() {
+            eprintln!("{line}");
+        }
+    }
+    if let Some(a) = &engine.suppression {
         for line in a.summary() {
             eprintln!("{line}");
         }

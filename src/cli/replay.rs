@@ -19,7 +19,7 @@ use crate::query::models::duration;
 use crate::query::output::{Format, write_df};
 use crate::query::replay::{self, Execution, Replay, ReplayOptions, TimestampField};
 use crate::query::rules;
-use crate::query::session::prepare;
+use crate::query::session::{QueryOptions, prepare};
 use crate::report::fmt_count;
 
 #[derive(Debug, Args)]
@@ -66,7 +66,7 @@ pub struct ReplayArgs {
     pub out: OutArgs,
 }
 
-fn parse_duration(s: &str) -> std::result::Result<i64, String> {
+pub(crate) fn parse_duration(s: &str) -> std::result::Result<i64, String> {
     duration(s)
         .filter(|d| *d > 0)
         .ok_or_else(|| format!("not a duration: {s:?} (e.g. 5m, 90s, 1h, now-6m)"))
@@ -174,6 +174,14 @@ fn print_summary(r: &Replay) {
             eprintln!("    {d}  {} / {}", fmt_count(*a), fmt_count(*m));
         }
     }
+    if let Some((how, before, kept)) = &r.suppression {
+        eprintln!(
+            "  {how}: {} alerts raised → {} kept ({} suppressed)",
+            fmt_count(*before),
+            fmt_count(*kept),
+            fmt_count(before - kept.min(before))
+        );
+    }
     if !r.busiest.is_empty() {
         eprintln!("  busiest executions:");
         for e in &r.busiest {
@@ -213,12 +221,17 @@ pub async fn run(a: &ReplayArgs) -> Result<i32> {
         busiest: a.busiest,
         ..ReplayOptions::default()
     };
-    let p = prepare(
-        &a.alerts.apply(a.query.options())?,
-        std::slice::from_ref(&a.rule),
-        true,
-    )
-    .await?;
+    let q = a.alerts.apply(a.query.options())?;
+    let opts = ReplayOptions {
+        suppression: q.suppression.clone(),
+        ..opts
+    };
+    // Replay suppresses per execution itself, not through the engine.
+    let q = QueryOptions {
+        suppression: None,
+        ..q
+    };
+    let p = prepare(&q, std::slice::from_ref(&a.rule), true).await?;
     let rule = p
         .rules
         .first()

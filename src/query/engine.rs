@@ -339,6 +339,9 @@ pub struct Engine {
     /// Exceptions every rule's matches pass through ([`crate::query::models::matches`]), with
     /// what they removed on this engine.
     pub exceptions: Option<Arc<crate::query::exceptions::Applied>>,
+    /// Alert suppression for the commands that read alerts through
+    /// [`crate::query::suppression::alerts`] (`replay` suppresses per execution instead).
+    pub suppression: Option<Arc<crate::query::suppression::Applied>>,
 }
 
 impl Engine {
@@ -460,6 +463,7 @@ impl Engine {
             wide,
             scratch: Mutex::new(Vec::new()),
             exceptions: None,
+            suppression: None,
         })
     }
 

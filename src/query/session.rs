@@ -15,6 +15,7 @@ use crate::query::engine::{DEFAULT_MEMORY_LIMIT, Data, Engine, EngineOptions, Sc
 use crate::query::exceptions::{Applied, Exceptions};
 use crate::query::models::Model;
 use crate::query::rules::{self, Rule};
+use crate::query::suppression::{self, Suppression};
 
 /// Where and what to query.
 #[derive(Debug, Clone)]
@@ -39,6 +40,8 @@ pub struct QueryOptions {
     pub scheduler: Option<String>,
     /// Exceptions every rule's matches pass through (`--exceptions`).
     pub exceptions: Option<Arc<Exceptions>>,
+    /// One alert per group (`--suppress-by`).
+    pub suppression: Option<Suppression>,
 }
 
 impl QueryOptions {
@@ -55,6 +58,7 @@ impl QueryOptions {
             scan: ScanOptions::default(),
             scheduler: None,
             exceptions: None,
+            suppression: None,
         }
     }
 
@@ -137,6 +141,10 @@ pub async fn prepare(q: &QueryOptions, only: &[String], prefilter: bool) -> Resu
         .exceptions
         .as_ref()
         .map(|e| Arc::new(Applied::new(Arc::clone(e))));
+    engine.suppression = q
+        .suppression
+        .as_ref()
+        .map(|s| Arc::new(suppression::Applied::new(s.clone())));
     let rules = rules::check_plans(&engine.ctx, rules, &mut problems, strict).await?;
     for p in &problems {
         eprintln!("warning: skipped rule {}: {}", p.path, p.message);

@@ -22,10 +22,11 @@ use crate::error::{Error, Result};
 use crate::ingest::timestamp::{MICROS_PER_DAY, date_string, parse_micros, rfc3339};
 use crate::query::engine::{Data, Engine, EngineOptions, Scope};
 use crate::query::exceptions::{Applied, Exceptions};
+use crate::query::hunt;
 use crate::query::replay::{self, ReplayOptions};
 use crate::query::rules::{self, Rule, read_only};
 use crate::query::session::QueryOptions;
-use crate::query::{hunt, models};
+use crate::query::suppression::{self, Suppression};
 use crate::report::{
     AccountPanel, AccountSummary, ActionCount, Baseline, DailyReport, LiveExecution, LiveRule,
     RuleInfo, StatsRow, TrendDay, write_index, write_report,
@@ -92,6 +93,7 @@ pub async fn run(a: &ReportOptions) -> Result<()> {
         clusters: a.query.clusters.clone(),
         rule,
         exceptions: a.query.exceptions.clone(),
+        suppression: a.query.suppression.clone(),
         baseline_days: a.baseline_days,
         top: a.top,
     };
@@ -161,6 +163,9 @@ struct Gatherer {
     rule: Rule,
     /// Applied to the day, its baseline and its live-rule replay; the day's counts are printed.
     exceptions: Option<Arc<Exceptions>>,
+    /// Applied to the day's and the baseline's matches (per report run) and, per execution, to
+    /// the live-rule replay.
+    suppression: Option<Suppression>,
     baseline_days: u32,
     top: usize,
 }
@@ -246,6 +251,10 @@ impl Gatherer {
             .exceptions
             .as_ref()
             .map(|x| Arc::new(Applied::new(Arc::clone(x))));
+        e.suppression = self
+            .suppression
+            .as_ref()
+            .map(|s| Arc::new(suppression::Applied::new(s.clone())));
         Ok(e)
     }
 
@@ -274,7 +283,7 @@ impl Gatherer {
         // The day itself.
         let e = self.engine(Some(day), Some(day + 1)).await?;
         // Planned once (exceptions applied and counted once), read several ways.
-        let matches = models::matches(&e, &self.rule).await?;
+        let matches = suppression::alerts(&e, &self.rule).await?;
         e.ctx
             .register_table("matches", matches.clone().into_view())?;
         let events = first_count(
@@ -342,7 +351,7 @@ impl Gatherer {
         let mut base_denials: BTreeMap<String, u64> = BTreeMap::new();
         if n > 0 {
             let b = self.engine(Some(day - n), Some(day)).await?;
-            let m = models::matches(&b, &self.rule).await?;
+            let m = suppression::alerts(&b, &self.rule).await?;
             b.ctx.register_table("matches", m.into_view())?;
             base_events = self.per_date(&b, "audit").await?;
             base_denials = self.per_date(&b, "matches").await?;
@@ -420,6 +429,11 @@ impl Gatherer {
                 eprintln!("{date}: {line}");
             }
         }
+        if let Some(a) = &e.suppression {
+            for line in a.summary() {
+                eprintln!("{date}: {line}");
+            }
+        }
         let live = self.live(day).await?;
         Ok(DailyReport {
             date,
@@ -461,6 +475,7 @@ impl Gatherer {
             count: Some((d0, d1)),
             through: Some(d1 - 1),
             busiest: 5,
+            suppression: self.suppression.clone(),
             ..o
         };
         let r = replay::run(&engine, &self.rule, &o, None, false).await?;
@@ -475,7 +490,11 @@ impl Gatherer {
             executions_with_hits: t.executions_with_hits,
             executions_capped: t.executions_capped,
             matching_events: t.matches,
-            alerts_raised: t.raised,
+            // What Kibana would show: after suppression, if any.
+            alerts_raised: r
+                .suppression
+                .as_ref()
+                .map_or(t.raised, |(_, _, kept)| *kept),
             never_alerted_cap: t.never_alerted_cap,
             dropped: t.dropped,
             duplicates: t.duplicates,
