@@ -475,7 +475,7 @@ impl Exceptions {
         let list = file.list_id.unwrap_or_else(|| "exceptions".into());
         let mut out = Vec::new();
         for raw in file.items {
-            out.push(compile(&cx, raw, &list, true)?);
+            out.push(compile(&cx, &raw, &list, true)?);
         }
         Ok(out)
     }
@@ -510,7 +510,7 @@ impl Exceptions {
                     cx.err(id, e)
                 })?;
                 let list = raw.list_id.clone().unwrap_or_default();
-                out.push(compile(&cx, raw, &list, false)?);
+                out.push(compile(&cx, &raw, &list, false)?);
                 continue;
             }
             if let Some(id) = obj.get("list_id").and_then(|x| x.as_str()) {
@@ -547,7 +547,7 @@ impl Exceptions {
 }
 
 /// An item's entries ANDed into one never-null expression.
-fn compile(cx: &Ctx<'_>, raw: RawItem, list: &str, own_columns: bool) -> Result<Item> {
+fn compile(cx: &Ctx<'_>, raw: &RawItem, list: &str, own_columns: bool) -> Result<Item> {
     let item_id = raw
         .item_id
         .clone()
@@ -667,19 +667,17 @@ fn entry(
         if values.is_empty() {
             return Err(cx.err(at, format!("field {field_name}: no value to match")));
         }
-        Ok(match f.shape {
-            Shape::List => array_has_any(
+        if f.shape == Shape::List {
+            return Ok(array_has_any(
                 f.expr.clone(),
                 make_array(values.iter().map(|v| lit(v.clone())).collect()),
-            ),
-            _ => {
-                let lits = values
-                    .iter()
-                    .map(|v| literal(cx, at, field_name, f.shape, v))
-                    .collect::<Result<Vec<_>>>()?;
-                f.expr.clone().in_list(lits, false)
-            }
-        })
+            ));
+        }
+        let lits = values
+            .iter()
+            .map(|v| literal(cx, at, field_name, f.shape, v))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(f.expr.clone().in_list(lits, false))
     };
     let expr = match e {
         RawEntry::Match {
@@ -803,7 +801,9 @@ fn list_regex(w: &str) -> String {
             c => literal(&mut out, c),
         }
     }
-    out.push_str(&format!("({SEP}|$)"));
+    out.push('(');
+    out.push(SEP);
+    out.push_str("|$)");
     out
 }
 

@@ -277,28 +277,25 @@ impl Collect<'_> {
             return Ok(());
         };
         let pending = std::mem::take(&mut self.pending);
-        match s.window {
-            None => {
-                // Per execution: groups of this execution's alerts, their events' times.
-                let mut g = Grouper::new(None);
-                for c in pending {
-                    let alone = s.alone(&c.key);
-                    let stamp = c.time;
-                    if let Some(k) = g.push(c, stamp, alone) {
-                        self.write_kept(vec![k])?;
-                    }
+        if s.window.is_none() {
+            // Per execution: groups of this execution's alerts, their events' times.
+            let mut g = Grouper::new(None);
+            for c in pending {
+                let alone = s.alone(&c.key);
+                let stamp = c.time;
+                if let Some(k) = g.push(c, stamp, alone) {
+                    self.write_kept(vec![k])?;
                 }
-                let kept = g.finish();
-                self.write_kept(kept)?;
             }
-            Some(_) => {
-                let closed = self.windows.close_before(t);
-                self.write_kept(closed)?;
-                for c in pending {
-                    let alone = s.alone(&c.key);
-                    if let Some(k) = self.windows.push(c, t, alone) {
-                        self.write_kept(vec![k])?;
-                    }
+            let kept = g.finish();
+            self.write_kept(kept)?;
+        } else {
+            let closed = self.windows.close_before(t);
+            self.write_kept(closed)?;
+            for c in pending {
+                let alone = s.alone(&c.key);
+                if let Some(k) = self.windows.push(c, t, alone) {
+                    self.write_kept(vec![k])?;
                 }
             }
         }
