@@ -98,9 +98,10 @@ struct ListRef {
     kind: String,
 }
 
-/// One entry as Kibana exports it (`type` tags it).
+/// One entry as Kibana exports it (`type` tags it). Unknown keys are errors: a misspelt
+/// `operator` must not silently turn an "is not" into an "is".
 #[derive(Debug, Clone, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 enum RawEntry {
     Match {
         field: String,
@@ -133,6 +134,9 @@ enum RawEntry {
     },
     Nested {
         field: String,
+        #[serde(default)]
+        #[expect(dead_code, reason = "read to be refused with a message, never applied")]
+        entries: Vec<serde_json::Value>,
     },
 }
 
@@ -140,8 +144,6 @@ enum RawEntry {
 #[derive(Debug, Clone, Deserialize)]
 struct RawItem {
     item_id: Option<String>,
-    /// The TOML form's short name for `item_id`.
-    id: Option<String>,
     list_id: Option<String>,
     name: Option<String>,
     entries: Vec<RawEntry>,
@@ -150,15 +152,31 @@ struct RawItem {
     os_types: Vec<String>,
 }
 
-/// The TOML form: `[[items]]` tables with the keys of an exported item.
+/// The TOML form: `[[items]]` tables with the keys of an exported item. Unknown keys are
+/// errors (a misspelt `expire_time` must not be ignored); `name` and `description` document.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct TomlFile {
     list_id: Option<String>,
+    #[expect(dead_code, reason = "documentation for people")]
     name: Option<String>,
+    #[expect(dead_code, reason = "documentation for people")]
     description: Option<String>,
     #[serde(default)]
-    items: Vec<RawItem>,
+    items: Vec<TomlItem>,
+}
+
+/// An item of the TOML form.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TomlItem {
+    #[serde(alias = "item_id")]
+    id: String,
+    name: Option<String>,
+    #[expect(dead_code, reason = "documentation for people")]
+    description: Option<String>,
+    entries: Vec<RawEntry>,
+    expire_time: Option<String>,
 }
 
 /// An exception item, compiled.
@@ -471,10 +489,17 @@ impl Exceptions {
     fn from_toml(path: &Path, text: &str) -> Result<Vec<Item>> {
         let cx = Ctx { path, line: None };
         let file: TomlFile = toml::from_str(text).map_err(|e| cx.err(None, e))?;
-        let _ = (&file.name, &file.description);
         let list = file.list_id.unwrap_or_else(|| "exceptions".into());
         let mut out = Vec::new();
-        for raw in file.items {
+        for t in file.items {
+            let raw = RawItem {
+                item_id: Some(t.id),
+                list_id: Some(list.clone()),
+                name: t.name,
+                entries: t.entries,
+                expire_time: t.expire_time,
+                os_types: Vec::new(),
+            };
             out.push(compile(&cx, &raw, &list, true)?);
         }
         Ok(out)
@@ -551,7 +576,6 @@ fn compile(cx: &Ctx<'_>, raw: &RawItem, list: &str, own_columns: bool) -> Result
     let item_id = raw
         .item_id
         .clone()
-        .or_else(|| raw.id.clone())
         .ok_or_else(|| cx.err(None, "an item needs an item_id"))?;
     let at = Some(item_id.as_str());
     if !raw.os_types.is_empty() {
@@ -641,7 +665,7 @@ fn entry(
         | RawEntry::Exists { field, .. }
         | RawEntry::Wildcard { field, .. }
         | RawEntry::List { field, .. }
-        | RawEntry::Nested { field } => field,
+        | RawEntry::Nested { field, .. } => field,
     };
     if let RawEntry::Nested { .. } = e {
         return Err(cx.err(

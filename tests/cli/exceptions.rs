@@ -266,6 +266,12 @@ fn bad_lists_are_named_errors() {
         e.contains("value list \"gone\"") && e.contains("gone.txt"),
         "{e}"
     );
+    // A misspelt key is an error, not an entry silently turned from "is not" into "is".
+    let e = err(
+        "typo.toml",
+        "[[items]]\nid = \"t\"\nentries = [{ field = \"user.name\", type = \"match\", operater = \"excluded\", value = \"a\" }]\n",
+    );
+    assert!(e.contains("typo.toml") && e.contains("operater"), "{e}");
     let e = err(
         "endpoint.ndjson",
         r#"{"list_id":"e","type":"endpoint","name":"Endpoint Security Exception List"}"#,
