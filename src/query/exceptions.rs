@@ -530,7 +530,14 @@ impl Exceptions {
                 continue;
             }
             if obj.contains_key("entries") {
-                let raw: RawItem = serde_json::from_value(v.clone()).map_err(|e| {
+                let mut v = v.clone();
+                // Kibana's editor may leave an `id` on an entry; it is no part of the match.
+                if let Some(entries) = v.get_mut("entries").and_then(|e| e.as_array_mut()) {
+                    for e in entries.iter_mut().filter_map(|e| e.as_object_mut()) {
+                        e.remove("id");
+                    }
+                }
+                let raw: RawItem = serde_json::from_value(v).map_err(|e| {
                     let id = obj.get("item_id").and_then(|x| x.as_str());
                     cx.err(id, e)
                 })?;
