@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use clap::Args;
 
-use super::{OutArgs, QueryArgs};
+use super::{AlertArgs, OutArgs, QueryArgs};
 use crate::error::{Error, Result};
 use crate::query::ecs;
 use crate::query::engine::Engine;
@@ -25,6 +25,8 @@ pub struct HuntArgs {
     #[arg(long)]
     pub fail_on_alerts: bool,
     #[command(flatten)]
+    pub alerts: AlertArgs,
+    #[command(flatten)]
     pub out: OutArgs,
 }
 
@@ -38,6 +40,8 @@ pub struct StatsArgs {
     /// Group by these keys instead of account, verb, resource (comma-separated or repeated).
     #[arg(long, value_enum, value_delimiter = ',')]
     pub by: Vec<GroupKey>,
+    #[command(flatten)]
+    pub alerts: AlertArgs,
     #[command(flatten)]
     pub out: OutArgs,
 }
@@ -76,6 +80,20 @@ pub(crate) const TABLE_COLUMNS: [&str; 11] = [
     "user_agent",
 ];
 
+/// What the exceptions removed and what suppression kept, if they were asked for.
+pub(crate) fn exceptions_summary(engine: &Engine) {
+    if let Some(a) = &engine.exceptions {
+        for line in a.summary() {
+            eprintln!("{line}");
+        }
+    }
+    if let Some(a) = &engine.suppression {
+        for line in a.summary() {
+            eprintln!("{line}");
+        }
+    }
+}
+
 /// After a query over raw logs: what was read and rejected.
 pub(crate) fn raw_summary(engine: &Engine, q: &QueryArgs) {
     if let Some(r) = engine.raw_report() {
@@ -97,7 +115,7 @@ pub(crate) fn raw_summary(engine: &Engine, q: &QueryArgs) {
 
 pub async fn run_hunt(a: &HuntArgs) -> Result<i32> {
     let start = Instant::now();
-    let p = prepare(&a.query.options(), &a.rule, true).await?;
+    let p = prepare(&a.alerts.apply(a.query.options())?, &a.rule, true).await?;
     let n = if a.out.format() == Format::Ecs {
         // Kibana's alert documents: the rule's fields once per rule, its header's schedule.
         let fields = p
@@ -118,6 +136,7 @@ pub async fn run_hunt(a: &HuntArgs) -> Result<i32> {
         .await?
     };
     raw_summary(&p.engine, &a.query);
+    exceptions_summary(&p.engine);
     // Name the rules when they are few; a whole pack is listed by `audithound rules`.
     let ids: Vec<&str> = p.rules.iter().map(|r| r.id.as_str()).collect();
     let named = if ids.len() <= 5 {
@@ -134,7 +153,12 @@ pub async fn run_hunt(a: &HuntArgs) -> Result<i32> {
 }
 
 pub async fn run_stats(a: &StatsArgs) -> Result<()> {
-    let p = prepare(&a.query.options(), std::slice::from_ref(&a.rule), true).await?;
+    let p = prepare(
+        &a.alerts.apply(a.query.options())?,
+        std::slice::from_ref(&a.rule),
+        true,
+    )
+    .await?;
     let rule = p
         .rules
         .first()
@@ -145,6 +169,7 @@ pub async fn run_stats(a: &StatsArgs) -> Result<()> {
     }
     let n = write_df(df, a.out.format(), &a.out.destination(), None).await?;
     raw_summary(&p.engine, &a.query);
+    exceptions_summary(&p.engine);
     eprintln!("{n} group(s) of {} matches", rule.id);
     Ok(())
 }

@@ -12,8 +12,10 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::error::{Error, Result};
 use crate::ingest::scan::ScanOptions;
+use crate::query::exceptions::Exceptions;
 use crate::query::output::{Destination, Format};
 use crate::query::session::QueryOptions;
+use crate::query::suppression::{MissingFields, Suppression};
 
 pub mod bench;
 pub mod convert;
@@ -149,7 +151,54 @@ impl QueryArgs {
             rejects_file: self.rejects.clone(),
             scan: self.read.scan_options(None),
             scheduler: self.scheduler.clone(),
+            exceptions: None,
+            suppression: None,
         }
+    }
+}
+
+/// Options shared by commands that raise alerts (hunt, stats, replay, report): Elastic's rule
+/// exceptions and alert suppression.
+#[derive(Debug, Clone, Args)]
+pub struct AlertArgs {
+    /// Rule exceptions: Kibana's exception list export (NDJSON) or the same as TOML (.toml).
+    /// An event any item matches raises no alert; what each item removed is in the summary.
+    #[arg(long, value_name = "FILE", help_heading = "Alerts")]
+    pub exceptions: Option<PathBuf>,
+    /// Suppress alerts: one alert per rule and group of these fields' values (one to three,
+    /// comma-separated; ECS names such as user.name, source.ip, or our columns), per execution
+    /// (`replay`) or per run (`hunt`, `stats`, `report`) unless --suppress-for is given.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "FIELD",
+        help_heading = "Alerts"
+    )]
+    pub suppress_by: Vec<String>,
+    /// Suppress for this long from a group's first alert (a new window opens with the first
+    /// alert after it), e.g. 5m, 1h.
+    #[arg(long, value_parser = replay::parse_duration, value_name = "DURATION", requires = "suppress_by", help_heading = "Alerts")]
+    pub suppress_for: Option<i64>,
+    /// Alerts missing a --suppress-by field: suppress (group them together, Elastic's default)
+    /// or keep (never suppress them).
+    #[arg(long, value_enum, default_value_t = MissingFields::Suppress, help_heading = "Alerts")]
+    pub missing_fields: MissingFields,
+}
+
+impl AlertArgs {
+    /// The query options with these flags' exceptions loaded.
+    pub fn apply(&self, mut q: QueryOptions) -> Result<QueryOptions> {
+        if let Some(p) = &self.exceptions {
+            q.exceptions = Some(std::sync::Arc::new(Exceptions::load(p)?));
+        }
+        if !self.suppress_by.is_empty() {
+            q.suppression = Some(Suppression::new(
+                &self.suppress_by,
+                self.suppress_for,
+                self.missing_fields,
+            )?);
+        }
+        Ok(q)
     }
 }
 

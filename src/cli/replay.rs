@@ -10,7 +10,7 @@ use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use datafusion::datasource::MemTable;
 use datafusion::prelude::SessionContext;
 
-use super::{OutArgs, QueryArgs};
+use super::{AlertArgs, OutArgs, QueryArgs};
 use crate::error::{Error, Result};
 use crate::ingest::timestamp::rfc3339;
 use crate::query::ecs;
@@ -19,7 +19,7 @@ use crate::query::models::duration;
 use crate::query::output::{Format, write_df};
 use crate::query::replay::{self, Execution, Replay, ReplayOptions, TimestampField};
 use crate::query::rules;
-use crate::query::session::prepare;
+use crate::query::session::{QueryOptions, prepare};
 use crate::report::fmt_count;
 
 #[derive(Debug, Args)]
@@ -61,10 +61,12 @@ pub struct ReplayArgs {
     #[arg(long, default_value_t = 5, value_name = "N", help_heading = "Output")]
     pub busiest: usize,
     #[command(flatten)]
+    pub alerts: AlertArgs,
+    #[command(flatten)]
     pub out: OutArgs,
 }
 
-fn parse_duration(s: &str) -> std::result::Result<i64, String> {
+pub(crate) fn parse_duration(s: &str) -> std::result::Result<i64, String> {
     duration(s)
         .filter(|d| *d > 0)
         .ok_or_else(|| format!("not a duration: {s:?} (e.g. 5m, 90s, 1h, now-6m)"))
@@ -172,6 +174,14 @@ fn print_summary(r: &Replay) {
             eprintln!("    {d}  {} / {}", fmt_count(*a), fmt_count(*m));
         }
     }
+    if let Some((how, before, kept)) = &r.suppression {
+        eprintln!(
+            "  {how}: {} alerts raised → {} kept ({} suppressed)",
+            fmt_count(*before),
+            fmt_count(*kept),
+            fmt_count(before - kept.min(before))
+        );
+    }
     if !r.busiest.is_empty() {
         eprintln!("  busiest executions:");
         for e in &r.busiest {
@@ -211,7 +221,17 @@ pub async fn run(a: &ReplayArgs) -> Result<i32> {
         busiest: a.busiest,
         ..ReplayOptions::default()
     };
-    let p = prepare(&a.query.options(), std::slice::from_ref(&a.rule), true).await?;
+    let q = a.alerts.apply(a.query.options())?;
+    let opts = ReplayOptions {
+        suppression: q.suppression.clone(),
+        ..opts
+    };
+    // Replay suppresses per execution itself, not through the engine.
+    let q = QueryOptions {
+        suppression: None,
+        ..q
+    };
+    let p = prepare(&q, std::slice::from_ref(&a.rule), true).await?;
     let rule = p
         .rules
         .first()
@@ -228,6 +248,7 @@ pub async fn run(a: &ReplayArgs) -> Result<i32> {
         r
     };
     super::hunt::raw_summary(&p.engine, &a.query);
+    super::hunt::exceptions_summary(&p.engine);
     print_summary(&r);
     if let Some(path) = &a.summary {
         let mut text = serde_json::to_string_pretty(&r.summary_json())?;

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::QueryArgs;
+use super::{AlertArgs, QueryArgs};
 use crate::error::Result;
 use crate::query::rules;
 use crate::report::gather::{self, ReportOptions};
@@ -31,12 +31,14 @@ pub struct ReportArgs {
     /// Overwrite existing report files.
     #[arg(long)]
     pub force: bool,
+    #[command(flatten)]
+    pub alerts: AlertArgs,
 }
 
 /// Builds the report options and writes the report(s).
 pub async fn run(a: &ReportArgs) -> Result<()> {
     let o = ReportOptions {
-        query: a.query.options(),
+        query: a.alerts.apply(a.query.options())?,
         date: a.date.clone(),
         out: a.out.clone(),
         baseline_days: a.baseline_days,

@@ -34,20 +34,19 @@ use crate::error::{Error, Result};
 use crate::ingest::timestamp::rfc3339;
 use crate::query::engine::Engine;
 use crate::query::hunt::alert_exprs;
-use crate::query::models;
 use crate::query::output::Destination;
 use crate::query::rules::Rule;
 
 mod document;
 mod rule;
 
-pub use document::Rows;
+pub use document::{Rows, insert_suppression};
 pub use rule::{
     RuleSchedule, alert_uuid, duration_text, execution_uuid, reason, rule_fields, threat,
 };
 
 /// Every key an alert document may carry, and what it holds (the README's table).
-pub const FIELDS: [(&str, &str); 57] = [
+pub const FIELDS: [(&str, &str); 61] = [
     (
         "@timestamp",
         "when the alert was raised: the execution's time (replay), the event's time (hunt)",
@@ -166,6 +165,22 @@ pub const FIELDS: [(&str, &str); 57] = [
         "replay only: a UUID derived from the rule and the execution's time",
     ),
     ("kibana.space_ids", "`[\"default\"]`"),
+    (
+        "kibana.alert.suppression.docs_count",
+        "with `--suppress-by`: the alerts suppressed into this one (0 when alone)",
+    ),
+    (
+        "kibana.alert.suppression.start",
+        "with `--suppress-by`: the first suppressed alert's time (events' times; executions' with `replay --suppress-for`)",
+    ),
+    (
+        "kibana.alert.suppression.end",
+        "with `--suppress-by`: the last suppressed alert's time",
+    ),
+    (
+        "kibana.alert.suppression.terms",
+        "with `--suppress-by`: the group, `[{field, value}]` (a list field's value is an array, a missing one null)",
+    ),
     ("audithound.rule_id", "audithound's rule id"),
     (
         "audithound.alert_id",
@@ -217,6 +232,7 @@ pub fn frame(matches: DataFrame, rule: &Rule, keep: &[&str]) -> Result<DataFrame
             .iter()
             .map(|c| column_or_null(&matches, c).alias(*c)),
     );
+    exprs.extend(crate::query::suppression::exprs_of(&matches));
     exprs.extend(keep.iter().map(|c| col(*c)));
     matches.select(exprs).map_err(|e| Error::Rule {
         path: rule.path.clone(),
@@ -234,7 +250,8 @@ pub async fn hunt_frame(
 ) -> Result<DataFrame> {
     let mut planned = Vec::new();
     for r in rules {
-        planned.push(frame(models::matches(engine, r).await?, r, &[])?);
+        let alerts = crate::query::suppression::alerts(engine, r).await?;
+        planned.push(frame(alerts, r, &[])?);
     }
     let df = engine.one_after_another(planned).await?;
     let df = df.sort(vec![

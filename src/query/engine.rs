@@ -337,6 +337,12 @@ pub struct Engine {
     wide: Option<DataFrame>,
     /// Temporary folders of intermediate results, deleted with the engine.
     scratch: Mutex<Vec<tempfile::TempDir>>,
+    /// Exceptions every rule's matches pass through ([`crate::query::models::matches`]), with
+    /// what they removed on this engine.
+    pub exceptions: Option<Arc<crate::query::exceptions::Applied>>,
+    /// Alert suppression for the commands that read alerts through
+    /// [`crate::query::suppression::alerts`] (`replay` suppresses per execution instead).
+    pub suppression: Option<Arc<crate::query::suppression::Applied>>,
 }
 
 impl Engine {
@@ -457,6 +463,8 @@ impl Engine {
             scope: scope.clone(),
             wide,
             scratch: Mutex::new(Vec::new()),
+            exceptions: None,
+            suppression: None,
         })
     }
 
@@ -476,13 +484,22 @@ impl Engine {
     /// Plans `rule` with table `audit` reaching back by the scope's history (the rule's own
     /// look-back may be shorter; the model cuts it). Without history, the same as planning it.
     pub async fn plan_with_history(&self, rule: &Rule) -> Result<DataFrame> {
-        let Some(wide) = &self.wide else {
-            return rules::plan(&self.ctx, rule).await;
+        self.plan_over(rule, None).await
+    }
+
+    /// Plans `rule` as [`Engine::plan_with_history`] does, over only the events `keep` holds for
+    /// (a sequence rule's source events without its exceptions).
+    pub async fn plan_over(&self, rule: &Rule, keep: Option<Expr>) -> Result<DataFrame> {
+        let source = match (&self.wide, keep) {
+            (None, None) => return rules::plan(&self.ctx, rule).await,
+            (Some(wide), None) => wide.clone(),
+            (Some(wide), Some(k)) => wide.clone().filter(k)?,
+            (None, Some(k)) => self.ctx.table(TABLE).await?.filter(k)?,
         };
         // The plan keeps the table it was planned against, so `audit` is swapped for the time
         // of planning only.
         let narrow = self.ctx.deregister_table(TABLE)?;
-        self.ctx.register_table(TABLE, wide.clone().into_view())?;
+        self.ctx.register_table(TABLE, source.into_view())?;
         let planned = rules::plan(&self.ctx, rule).await;
         let _ = self.ctx.deregister_table(TABLE)?;
         if let Some(t) = narrow {

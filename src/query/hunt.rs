@@ -15,7 +15,7 @@ use datafusion::scalar::ScalarValue;
 use crate::error::{Error, Result};
 use crate::query::engine::Engine;
 use crate::query::rules::{Rule, read_only};
-use crate::query::{models, pack};
+use crate::query::{pack, suppression};
 
 /// The columns of an alert, in order.
 pub const ALERT_COLUMNS: [&str; 32] = [
@@ -153,22 +153,36 @@ pub async fn alerts(engine: &Engine, rules: &[Rule], limit: Option<usize>) -> Re
         engine.spill(matches, &file).await?;
         let all = engine.read_spilled(&[file], &schema).await?;
         for (i, s) in shared.iter().enumerate() {
-            let m = pack::rule_matches(all.clone(), i, shared.len())?;
-            planned.push(m.select(alert_exprs(s.rule, false)?)?);
+            let mut m = pack::rule_matches(all.clone(), i, shared.len())?;
+            if let Some(a) = engine.exceptions.as_deref() {
+                m = a
+                    .apply(
+                        engine,
+                        s.rule,
+                        crate::query::exceptions::Level::Matches,
+                        m,
+                        None,
+                    )
+                    .await?;
+            }
+            let m = suppression::suppress(engine, s.rule, m).await?;
+            let mut exprs = alert_exprs(s.rule, false)?;
+            exprs.extend(suppression::exprs_of(&m));
+            planned.push(m.select(exprs)?);
         }
     }
     for r in rules {
         if shared.iter().any(|s| s.rule.id == r.id) {
             continue;
         }
-        let matches = models::matches(engine, r).await?;
+        let matches = suppression::alerts(engine, r).await?;
         let has_details = matches.schema().has_column_with_unqualified_name("details");
-        let df = matches
-            .select(alert_exprs(r, has_details)?)
-            .map_err(|e| Error::Rule {
-                path: r.path.clone(),
-                message: format!("the rule must return the columns of table audit (SELECT *): {e}"),
-            })?;
+        let mut exprs = alert_exprs(r, has_details)?;
+        exprs.extend(suppression::exprs_of(&matches));
+        let df = matches.select(exprs).map_err(|e| Error::Rule {
+            path: r.path.clone(),
+            message: format!("the rule must return the columns of table audit (SELECT *): {e}"),
+        })?;
         planned.push(df);
     }
     let df = engine.one_after_another(planned).await?;
@@ -242,8 +256,16 @@ pub async fn stats(engine: &Engine, rule: &Rule, keys: &[GroupKey]) -> Result<Da
             uniq.push(*k);
         }
     }
-    let keys = &uniq[..];
-    let matches = models::matches(engine, rule).await?;
+    stats_of(engine, suppression::alerts(engine, rule).await?, &uniq).await
+}
+
+/// [`stats`] of matches already planned (the report counts the same matches in other ways).
+pub async fn stats_of(engine: &Engine, matches: DataFrame, keys: &[GroupKey]) -> Result<DataFrame> {
+    let keys = if keys.is_empty() {
+        &DEFAULT_KEYS[..]
+    } else {
+        keys
+    };
     let view = "audithound_matches";
     let _ = engine.ctx.deregister_table(view)?;
     engine.ctx.register_table(view, matches.into_view())?;

@@ -9,10 +9,13 @@
 //! single-event rules of a pack in one pass over the events; [`functions`] adds the
 //! SQL functions rules use (`url_decode`, `json_build_object`). [`replay`] runs a rule on Elastic's
 //! schedule (executions, look-back, cap, deduplication) and [`ecs`] writes alerts as Kibana's
-//! alert documents.
+//! alert documents. [`exceptions`] removes what Elastic's exception lists match, [`fields`]
+//! resolves ECS field names to columns, [`suppression`] keeps one alert per group.
 
 pub mod ecs;
 pub mod engine;
+pub mod exceptions;
+pub mod fields;
 pub mod functions;
 pub mod golden;
 pub mod hunt;
@@ -22,3 +25,4 @@ pub mod pack;
 pub mod replay;
 pub mod rules;
 pub mod session;
+pub mod suppression;

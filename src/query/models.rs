@@ -34,7 +34,8 @@ use datafusion::logical_expr::{Expr, ExprFunctionExt, cast, col, lit};
 use datafusion::prelude::DataFrame;
 
 use crate::error::{Error, Result};
-use crate::query::engine::Engine;
+use crate::query::engine::{Engine, TABLE};
+use crate::query::exceptions::Level;
 use crate::query::rules::{Rule, plan};
 
 /// How a rule runs (header `model`).
@@ -129,13 +130,33 @@ pub fn duration(text: &str) -> Option<i64> {
 }
 
 /// The events a rule alerts on, as rows of `audit` plus, where the model gives one, `details`.
+///
+/// With exceptions on the engine ([`crate::query::exceptions`]), they are applied where Elastic
+/// applies them for the rule's type: to the query's events (single-event and new-terms rules,
+/// before the first sightings are decided), to the events a sequence is searched in, or to an
+/// aggregation's result rows.
 pub async fn matches(engine: &Engine, rule: &Rule) -> Result<DataFrame> {
+    let ex = engine.exceptions.as_deref();
     let mut df = match &rule.model {
-        Model::Event => return engine.here_if_windowed(plan(&engine.ctx, rule).await?),
+        Model::Event => {
+            let df = engine.here_if_windowed(plan(&engine.ctx, rule).await?)?;
+            return match ex {
+                Some(a) => a.apply(engine, rule, Level::Matches, df, None).await,
+                None => Ok(df),
+            };
+        }
         Model::NewTerms { fields, history } => new_terms(engine, rule, fields, *history).await?,
-        Model::Aggregation { .. } | Model::Sequence { .. } => {
+        Model::Aggregation { .. } => {
             engine.here_if_windowed(engine.plan_with_history(rule).await?)?
         }
+        Model::Sequence { .. } => match ex {
+            Some(a) => {
+                a.count_only(rule, Level::SourceEvents, engine.ctx.table(TABLE).await?)
+                    .await?;
+                engine.here_if_windowed(engine.plan_over(rule, Some(a.keep_expr())).await?)?
+            }
+            None => engine.here_if_windowed(engine.plan_with_history(rule).await?)?,
+        },
     };
     if !df.schema().has_column_with_unqualified_name("details") {
         return Err(Error::Rule {
@@ -151,6 +172,9 @@ pub async fn matches(engine: &Engine, rule: &Rule) -> Result<DataFrame> {
                 Some("UTC".into()),
             ))),
         )?;
+    }
+    if let (Some(a), Model::Aggregation { .. }) = (ex, &rule.model) {
+        df = a.apply(engine, rule, Level::Results, df, None).await?;
     }
     Ok(df)
 }
@@ -171,6 +195,12 @@ async fn new_terms(
         message,
     };
     let mut df = engine.plan_with_history(rule).await?;
+    if let Some(a) = engine.exceptions.as_deref() {
+        // Elastic filters the query's documents: an excepted event is no sighting either.
+        df = a
+            .apply(engine, rule, Level::Matches, df, engine.scope.from)
+            .await?;
+    }
     // The window sorts whole rows: the bodies, which no alert shows, are not carried through it
     // (they are most of an event's bytes).
     let light: Vec<Expr> = df

@@ -21,9 +21,10 @@
 //!   (Elastic's per-execution form may alert twice on a term seen again just over the history
 //!   window after its first sighting inside one look-back: not modelled).
 //!
-//! Exceptions (a filter on the matches before the schedule) and alert suppression (a grouping of
-//! the raised alerts after it) are not implemented; they plug in before [`Simulator::push`] and
-//! in the [`Sink`] respectively.
+//! Exceptions apply to the matches before the schedule ([`models::matches`]); alert
+//! suppression groups each execution's raised alerts in the [`Sink`] (per execution, or across
+//! executions in windows of `--suppress-for` started at an execution's time), after the cap and
+//! the deduplication by id, as Kibana suppresses the alerts an execution would create.
 
 mod simulate;
 
@@ -44,6 +45,7 @@ use crate::query::ecs::{self, RuleSchedule};
 use crate::query::engine::Engine;
 use crate::query::models::{self, duration};
 use crate::query::rules::Rule;
+use crate::query::suppression::{Candidate, Grouper, Kept, Key, Suppression, key_column};
 
 /// Rows per batch when whole events are sorted for `--format ecs` (DataFusion's default is 8192).
 const DOC_BATCH_ROWS: usize = 1024;
@@ -116,6 +118,8 @@ pub struct ReplayOptions {
     pub all_executions: bool,
     /// How many of the busiest executions to keep.
     pub busiest: usize,
+    /// One alert per group, per execution or per window (`--suppress-by`).
+    pub suppression: Option<Suppression>,
 }
 
 impl Default for ReplayOptions {
@@ -131,6 +135,7 @@ impl Default for ReplayOptions {
             through: None,
             all_executions: false,
             busiest: 10,
+            suppression: None,
         }
     }
 }
@@ -205,6 +210,22 @@ pub struct Replay {
     pub executions: Vec<Execution>,
     /// The busiest executions: most matches first, then the earliest.
     pub busiest: Vec<Execution>,
+    /// With suppression: how it ran, and the alerts raised before it and kept by it.
+    pub suppression: Option<(String, u64, u64)>,
+}
+
+/// A match on its way through the schedule.
+pub struct Payload {
+    doc: Option<Map<String, Value>>,
+    key: Key,
+    event_time: i64,
+}
+
+/// An alert raised by an execution, waiting for suppression.
+#[derive(Debug, Clone)]
+struct Raised {
+    doc: Option<Map<String, Value>>,
+    at: i64,
 }
 
 struct Collect<'w> {
@@ -214,19 +235,98 @@ struct Collect<'w> {
     top: usize,
     docs: Option<&'w mut ecs::Writer>,
     rule_id: String,
+    suppression: Option<Suppression>,
+    /// This execution's alerts, before suppression.
+    pending: Vec<Candidate<Raised>>,
+    /// Open suppression windows (`--suppress-for`).
+    windows: Grouper<Raised>,
+    /// Alerts raised, and kept by suppression.
+    before: u64,
+    kept: u64,
 }
 
-impl Sink<Option<Map<String, Value>>> for Collect<'_> {
-    fn alert(&mut self, _index: u64, time: i64, doc: &Option<Map<String, Value>>) -> Result<()> {
-        if let (Some(w), Some(doc)) = (self.docs.as_deref_mut(), doc) {
-            let mut doc = doc.clone();
-            ecs::stamp(&mut doc, time, Some((&self.rule_id, time)));
+impl Collect<'_> {
+    fn write(
+        &mut self,
+        doc: Option<Map<String, Value>>,
+        at: i64,
+        k: Option<&Kept<Raised>>,
+    ) -> Result<()> {
+        self.kept += 1;
+        if let (Some(w), Some(mut doc)) = (self.docs.as_deref_mut(), doc) {
+            ecs::stamp(&mut doc, at, Some((&self.rule_id, at)));
+            if let (Some(k), Some(s)) = (k, &self.suppression) {
+                ecs::insert_suppression(&mut doc, k.docs_count, k.start, k.end, s.terms(&k.key));
+            }
             w.write(&doc)?;
         }
         Ok(())
     }
 
+    fn write_kept(&mut self, kept: Vec<Kept<Raised>>) -> Result<()> {
+        for k in kept {
+            let (doc, at) = (k.payload.doc.clone(), k.payload.at);
+            self.write(doc, at, Some(&k))?;
+        }
+        Ok(())
+    }
+
+    /// Suppresses the alerts of the execution that just ran (at `t`).
+    fn suppress(&mut self, t: i64) -> Result<()> {
+        let Some(s) = self.suppression.clone() else {
+            return Ok(());
+        };
+        let pending = std::mem::take(&mut self.pending);
+        if s.window.is_none() {
+            // Per execution: groups of this execution's alerts, their events' times.
+            let mut g = Grouper::new(None);
+            for c in pending {
+                let alone = s.alone(&c.key);
+                let stamp = c.time;
+                if let Some(k) = g.push(c, stamp, alone) {
+                    self.write_kept(vec![k])?;
+                }
+            }
+            let kept = g.finish();
+            self.write_kept(kept)?;
+        } else {
+            let closed = self.windows.close_before(t);
+            self.write_kept(closed)?;
+            for c in pending {
+                let alone = s.alone(&c.key);
+                if let Some(k) = self.windows.push(c, t, alone) {
+                    self.write_kept(vec![k])?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Sink<Payload> for Collect<'_> {
+    fn alert(&mut self, _index: u64, time: i64, p: &Payload) -> Result<()> {
+        self.before += 1;
+        if let Some(s) = &self.suppression {
+            let window_time = if s.window.is_some() {
+                time
+            } else {
+                p.event_time
+            };
+            self.pending.push(Candidate {
+                key: p.key.clone(),
+                time: window_time,
+                payload: Raised {
+                    doc: p.doc.clone(),
+                    at: time,
+                },
+            });
+            return Ok(());
+        }
+        self.write(p.doc.clone(), time, None)
+    }
+
     fn execution(&mut self, e: &Execution) -> Result<()> {
+        self.suppress(e.time)?;
         if self.keep_executions {
             self.executions.push(*e);
         }
@@ -267,15 +367,25 @@ pub async fn run(
             .execution
             .batch_size = datafusion::config::ConfigNonZeroUsize::try_new(DOC_BATCH_ROWS)?;
     }
-    let matches = models::matches(engine, rule).await?;
+    let mut matches = models::matches(engine, rule).await?;
+    let sup = o.suppression.as_ref();
+    let nkeys = sup.map_or(0, |s| s.fields.len());
+    if let Some(s) = sup {
+        matches = s.with_keys(matches)?;
+    }
+    let key_names: Vec<String> = (0..nkeys).map(key_column).collect();
     let ts = "__replay_ts";
     let at = o.timestamp.expr(&matches);
-    let framed = ecs::frame(matches.with_column(ts, at)?, rule, &[ts])?;
+    let mut keep: Vec<&str> = vec![ts];
+    keep.extend(key_names.iter().map(String::as_str));
+    let framed = ecs::frame(matches.with_column(ts, at)?, rule, &keep)?;
     let framed = if want_docs {
         framed
     } else {
         // The sort carries only what the schedule needs.
-        framed.select_columns(&["alert_id", ts])?
+        let mut light = vec!["alert_id", "event_time"];
+        light.extend(keep.iter().copied());
+        framed.select_columns(&light)?
     };
     let df = framed.sort(vec![
         col(ts).sort(true, true),
@@ -290,6 +400,11 @@ pub async fn run(
         top: o.busiest,
         docs,
         rule_id: rule.id.clone(),
+        suppression: o.suppression.clone(),
+        pending: Vec::new(),
+        windows: Grouper::new(o.suppression.as_ref().and_then(|s| s.window)),
+        before: 0,
+        kept: 0,
     };
     let mut stream = df.execute_stream().await?;
     while let Some(b) = stream.next().await {
@@ -303,6 +418,15 @@ pub async fn run(
         } else {
             None
         };
+        let event_times = cast(
+            b.column(b.schema().index_of("event_time")?),
+            &DataType::Int64,
+        )?;
+        let event_times = event_times.as_primitive::<Int64Type>();
+        let keys = key_names
+            .iter()
+            .map(|k| cast(b.column(b.schema().index_of(k)?), &DataType::Utf8).map_err(Error::from))
+            .collect::<Result<Vec<_>>>()?;
         for i in 0..b.num_rows() {
             // Never null: event_time is not null, and every choice falls back to it.
             let t = if times.is_null(i) { 0 } else { times.value(i) };
@@ -310,15 +434,33 @@ pub async fn run(
                 Some(r) => Some(r.document(i, &fields)?),
                 None => None,
             };
+            let key: Key = keys
+                .iter()
+                .map(|k| {
+                    let k = k.as_string::<i32>();
+                    (!k.is_null(i)).then(|| k.value(i).to_owned())
+                })
+                .collect();
+            let payload = Payload {
+                doc,
+                key,
+                event_time: if event_times.is_null(i) {
+                    0
+                } else {
+                    event_times.value(i)
+                },
+            };
             sim.push(
                 t.saturating_add(o.ingest_delay),
                 ids.value(i).to_owned(),
-                doc,
+                payload,
                 &mut sink,
             )?;
         }
     }
     let totals = sim.finish(o.through, &mut sink)?;
+    let rest = sink.windows.finish();
+    sink.write_kept(rest)?;
     Ok(Replay {
         rule_id: rule.id.clone(),
         schedule: s,
@@ -327,6 +469,10 @@ pub async fn run(
         totals,
         executions: sink.executions,
         busiest: sink.busiest,
+        suppression: o
+            .suppression
+            .as_ref()
+            .map(|s| (s.describe(), sink.before, sink.kept)),
     })
 }
 
@@ -369,6 +515,10 @@ impl Replay {
                 "date": d, "matching_events": m, "alerts_raised": a,
             })).collect::<Vec<_>>(),
             "busiest": self.busiest.iter().map(exec).collect::<Vec<_>>(),
+            "suppression": self.suppression.as_ref().map(|(how, before, kept)| json!({
+                "how": how, "alerts_before": before, "alerts_kept": kept,
+                "suppressed": before - kept.min(before),
+            })),
         })
     }
 

@@ -7,12 +7,15 @@
 //! depends on the command line.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use crate::error::{Error, Result};
 use crate::ingest::scan::ScanOptions;
 use crate::query::engine::{DEFAULT_MEMORY_LIMIT, Data, Engine, EngineOptions, Scope, parse_bound};
+use crate::query::exceptions::{Applied, Exceptions};
 use crate::query::models::Model;
 use crate::query::rules::{self, Rule};
+use crate::query::suppression::{self, Suppression};
 
 /// Where and what to query.
 #[derive(Debug, Clone)]
@@ -35,6 +38,10 @@ pub struct QueryOptions {
     pub scan: ScanOptions,
     /// A Ballista scheduler (`df://host:port`) to run the queries on, instead of this process.
     pub scheduler: Option<String>,
+    /// Exceptions every rule's matches pass through (`--exceptions`).
+    pub exceptions: Option<Arc<Exceptions>>,
+    /// One alert per group (`--suppress-by`).
+    pub suppression: Option<Suppression>,
 }
 
 impl QueryOptions {
@@ -50,6 +57,8 @@ impl QueryOptions {
             rejects_file: None,
             scan: ScanOptions::default(),
             scheduler: None,
+            exceptions: None,
+            suppression: None,
         }
     }
 
@@ -128,6 +137,14 @@ pub async fn prepare(q: &QueryOptions, only: &[String], prefilter: bool) -> Resu
         scheduler: q.scheduler.clone(),
     };
     let mut engine = Engine::open(&data, &scope, &eo).await?;
+    engine.exceptions = q
+        .exceptions
+        .as_ref()
+        .map(|e| Arc::new(Applied::new(Arc::clone(e))));
+    engine.suppression = q
+        .suppression
+        .as_ref()
+        .map(|s| Arc::new(suppression::Applied::new(s.clone())));
     let rules = rules::check_plans(&engine.ctx, rules, &mut problems, strict).await?;
     for p in &problems {
         eprintln!("warning: skipped rule {}: {}", p.path, p.message);

@@ -21,10 +21,12 @@ use std::sync::Arc;
 use crate::error::{Error, Result};
 use crate::ingest::timestamp::{MICROS_PER_DAY, date_string, parse_micros, rfc3339};
 use crate::query::engine::{Data, Engine, EngineOptions, Scope};
+use crate::query::exceptions::{Applied, Exceptions};
 use crate::query::hunt;
 use crate::query::replay::{self, ReplayOptions};
 use crate::query::rules::{self, Rule, read_only};
 use crate::query::session::QueryOptions;
+use crate::query::suppression::{self, Suppression};
 use crate::report::{
     AccountPanel, AccountSummary, ActionCount, Baseline, DailyReport, LiveExecution, LiveRule,
     RuleInfo, StatsRow, TrendDay, write_index, write_report,
@@ -90,6 +92,8 @@ pub async fn run(a: &ReportOptions) -> Result<()> {
         },
         clusters: a.query.clusters.clone(),
         rule,
+        exceptions: a.query.exceptions.clone(),
+        suppression: a.query.suppression.clone(),
         baseline_days: a.baseline_days,
         top: a.top,
     };
@@ -157,6 +161,11 @@ struct Gatherer {
     opts: EngineOptions,
     clusters: Vec<String>,
     rule: Rule,
+    /// Applied to the day, its baseline and its live-rule replay; the day's counts are printed.
+    exceptions: Option<Arc<Exceptions>>,
+    /// Applied to the day's and the baseline's matches (per report run) and, per execution, to
+    /// the live-rule replay.
+    suppression: Option<Suppression>,
     baseline_days: u32,
     top: usize,
 }
@@ -232,7 +241,21 @@ impl Gatherer {
             clusters: self.clusters.clone(),
             history: 0,
         };
-        Engine::open(&self.data, &scope, &self.opts).await
+        self.open(&scope).await
+    }
+
+    /// An engine over `scope` with the report's exceptions (counted per engine).
+    async fn open(&self, scope: &Scope) -> Result<Engine> {
+        let mut e = Engine::open(&self.data, scope, &self.opts).await?;
+        e.exceptions = self
+            .exceptions
+            .as_ref()
+            .map(|x| Arc::new(Applied::new(Arc::clone(x))));
+        e.suppression = self
+            .suppression
+            .as_ref()
+            .map(|s| Arc::new(suppression::Applied::new(s.clone())));
+        Ok(e)
     }
 
     async fn sql(&self, e: &Engine, q: &str, params: Vec<ScalarValue>) -> Result<Vec<RecordBatch>> {
@@ -259,8 +282,10 @@ impl Gatherer {
         let date = date_string(day * MICROS_PER_DAY);
         // The day itself.
         let e = self.engine(Some(day), Some(day + 1)).await?;
-        let matches = rules::plan(&e.ctx, &self.rule).await?;
-        e.ctx.register_table("matches", matches.into_view())?;
+        // Planned once (exceptions applied and counted once), read several ways.
+        let matches = suppression::alerts(&e, &self.rule).await?;
+        e.ctx
+            .register_table("matches", matches.clone().into_view())?;
         let events = first_count(
             &self
                 .sql(&e, "SELECT count(*) AS n FROM audit", vec![])
@@ -280,7 +305,7 @@ impl Gatherer {
         let denials: u64 = hourly.iter().sum();
         // The stats table: the very code `audithound stats` runs.
         let mut stats = Vec::new();
-        for b in collect(hunt::stats(&e, &self.rule, &[]).await?).await? {
+        for b in collect(hunt::stats_of(&e, matches, &[]).await?).await? {
             let (acc, verb, res) = (
                 strings(&b, "account")?,
                 strings(&b, "verb")?,
@@ -326,7 +351,7 @@ impl Gatherer {
         let mut base_denials: BTreeMap<String, u64> = BTreeMap::new();
         if n > 0 {
             let b = self.engine(Some(day - n), Some(day)).await?;
-            let m = rules::plan(&b.ctx, &self.rule).await?;
+            let m = suppression::alerts(&b, &self.rule).await?;
             b.ctx.register_table("matches", m.into_view())?;
             base_events = self.per_date(&b, "audit").await?;
             base_denials = self.per_date(&b, "matches").await?;
@@ -399,6 +424,16 @@ impl Gatherer {
             let seen = ever.get(acc).cloned().unwrap_or_default();
             panels.push(self.panel(&e, seen, acc, &stats).await?);
         }
+        if let Some(a) = &e.exceptions {
+            for line in a.summary() {
+                eprintln!("{date}: {line}");
+            }
+        }
+        if let Some(a) = &e.suppression {
+            for line in a.summary() {
+                eprintln!("{date}: {line}");
+            }
+        }
         let live = self.live(day).await?;
         Ok(DailyReport {
             date,
@@ -434,12 +469,13 @@ impl Gatherer {
             clusters: self.clusters.clone(),
             history: self.rule.model.history(),
         };
-        let engine = Engine::open(&self.data, &scope, &self.opts).await?;
+        let engine = self.open(&scope).await?;
         let o = ReplayOptions {
             start: Some(start),
             count: Some((d0, d1)),
             through: Some(d1 - 1),
             busiest: 5,
+            suppression: self.suppression.clone(),
             ..o
         };
         let r = replay::run(&engine, &self.rule, &o, None, false).await?;
@@ -454,7 +490,11 @@ impl Gatherer {
             executions_with_hits: t.executions_with_hits,
             executions_capped: t.executions_capped,
             matching_events: t.matches,
-            alerts_raised: t.raised,
+            // What Kibana would show: after suppression, if any.
+            alerts_raised: r
+                .suppression
+                .as_ref()
+                .map_or(t.raised, |(_, _, kept)| *kept),
             never_alerted_cap: t.never_alerted_cap,
             dropped: t.dropped,
             duplicates: t.duplicates,

@@ -13,6 +13,7 @@ mod harness;
 mod bench;
 mod convert;
 mod demo;
+mod exceptions;
 mod generate;
 mod hunt;
 mod prefilter;

@@ -518,6 +518,23 @@ fn ecs_documents_carry_the_kibana_fields() {
     for d in &docs {
         seen.extend(check_document(d, &fields));
     }
+    // With suppression, the kept alerts carry `kibana.alert.suppression.*`, of the listed shapes.
+    let suppressed = fx
+        .run(&[
+            "replay",
+            "denials.jsonl",
+            "--format",
+            "ecs",
+            "--rule",
+            RULE,
+            "--suppress-by",
+            "user.name,source.ip",
+        ])
+        .ok()
+        .rows();
+    for d in &suppressed {
+        seen.extend(check_document(d, &fields));
+    }
     // Every listed field appears, but those of ECS input only (event.ingested) and `details`.
     let missing: Vec<&String> = fields
         .keys()

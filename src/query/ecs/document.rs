@@ -21,6 +21,8 @@ pub struct Rows<'a> {
     strings: BTreeMap<&'static str, StringArray>,
     times: BTreeMap<&'static str, Int64Array>,
     lists: BTreeMap<&'static str, ListArray>,
+    /// `suppression_docs_count`, `_start`, `_end` (as integers) and `_terms`, when present.
+    suppression: Option<(Int64Array, Int64Array, Int64Array, StringArray)>,
 }
 
 const STRING_COLUMNS: [&str; 24] = [
@@ -81,11 +83,24 @@ impl<'a> Rows<'a> {
             let a = cast(&get(c)?, &utf8_list())?;
             lists.insert(c, a.as_list::<i32>().clone());
         }
+        let [c, s, e, t] = crate::query::suppression::COLUMNS;
+        let suppression = if batch.schema().index_of(c).is_ok() {
+            let int = |name: &str| -> Result<Int64Array> {
+                Ok(cast(&get(name)?, &DataType::Int64)?
+                    .as_primitive::<Int64Type>()
+                    .clone())
+            };
+            let terms = cast(&get(t)?, &DataType::Utf8)?.as_string::<i32>().clone();
+            Some((int(c)?, int(s)?, int(e)?, terms))
+        } else {
+            None
+        };
         Ok(Self {
             batch,
             strings,
             times,
             lists,
+            suppression,
         })
     }
 
@@ -339,6 +354,37 @@ impl<'a> Rows<'a> {
             );
         }
         doc.insert("audithound".into(), Value::Object(own));
+        if let Some((count, start, end, terms)) = &self.suppression
+            && !count.is_null(i)
+        {
+            insert_suppression(
+                &mut doc,
+                count.value(i).try_into().unwrap_or(0),
+                start.value(i),
+                end.value(i),
+                serde_json::from_str(terms.value(i)).unwrap_or(Value::Null),
+            );
+        }
         Ok(doc)
     }
+}
+
+/// The `kibana.alert.suppression.*` keys of a kept alert.
+pub fn insert_suppression(
+    doc: &mut Map<String, Value>,
+    docs_count: u64,
+    start: i64,
+    end: i64,
+    terms: Value,
+) {
+    doc.insert(
+        "kibana.alert.suppression.docs_count".into(),
+        docs_count.into(),
+    );
+    doc.insert(
+        "kibana.alert.suppression.start".into(),
+        rfc3339(start).into(),
+    );
+    doc.insert("kibana.alert.suppression.end".into(), rfc3339(end).into());
+    doc.insert("kibana.alert.suppression.terms".into(), terms);
 }
