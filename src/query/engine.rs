@@ -188,6 +188,9 @@ impl fmt::Display for RawReport {
                 s.skipped
             )?;
         }
+        if s.redacted > 0 {
+            write!(f, ", {} secret values redacted", s.redacted)?;
+        }
         Ok(())
     }
 }

@@ -14,6 +14,7 @@ mod bench;
 mod convert;
 mod demo;
 mod generate;
+mod hardening;
 mod hunt;
 mod prefilter;
 mod remote;

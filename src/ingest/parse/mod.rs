@@ -29,6 +29,7 @@ mod fast;
 mod gke;
 pub mod objects;
 mod raw;
+pub mod redact;
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -84,6 +85,8 @@ pub struct Event<'a> {
     pub source_format: &'static str,
     /// The cluster a wrapper names (AKS resource id, EKS log group, GKE cluster label).
     pub cluster: Option<Str<'a>>,
+    /// Secret values replaced in the bodies ([`redact`]).
+    pub redacted: u32,
 }
 
 /// Where events go: `event` for each good one, `reject` for each bad one (with a reason).
@@ -244,9 +247,33 @@ fn json_reason(e: &serde_json::Error) -> String {
     }
 }
 
-/// Parses one line (or document) and feeds its events to `sink`. `line` must already be valid
-/// UTF-8 without its line ending.
-pub fn parse_line(line: &str, sink: &mut dyn Sink) {
+/// Parses one line (or document) and feeds its events to `sink`, with the secrets in their
+/// bodies redacted unless `secrets` says to keep them. `line` must already be valid UTF-8
+/// without its line ending.
+pub fn parse_line(line: &str, secrets: &redact::Secrets, sink: &mut dyn Sink) {
+    match secrets {
+        redact::Secrets::Keep => parse_any(line, sink),
+        redact::Secrets::Redact(key) => parse_any(line, &mut Redacting { inner: sink, key }),
+    }
+}
+
+/// Redacts every event on its way to the sink: the one place all shapes pass.
+struct Redacting<'s, 'k> {
+    inner: &'s mut dyn Sink,
+    key: &'k [u8; 32],
+}
+
+impl Sink for Redacting<'_, '_> {
+    fn event(&mut self, event: &mut Event<'_>) {
+        event.redacted += redact::event(event, self.key);
+        self.inner.event(event);
+    }
+    fn reject(&mut self, reason: String) {
+        self.inner.reject(reason);
+    }
+}
+
+fn parse_any(line: &str, sink: &mut dyn Sink) {
     let line = line.strip_prefix('\u{feff}').unwrap_or(line);
     let trimmed = line.trim_start();
     if trimmed.starts_with('[') {
@@ -475,7 +502,7 @@ pub(crate) mod tests {
 
     pub fn parse(line: &str) -> Collect {
         let mut c = Collect::default();
-        parse_line(line, &mut c);
+        parse_line(line, &redact::Secrets::Keep, &mut c);
         c
     }
 
@@ -643,6 +670,39 @@ pub(crate) mod tests {
             assert!(c.events.is_empty(), "{line}");
             assert_eq!(c.rejects.len(), 1, "{line}");
             assert!(c.rejects[0].contains(want), "{line}: {:?}", c.rejects);
+        }
+    }
+
+    /// Redaction happens where every shape passes: a Secret inside an AKS record (as an escaped
+    /// string) and inside a GKE entry is redacted like a raw one; kept with `Secrets::Keep`.
+    #[test]
+    fn secrets_are_redacted_in_every_shape() {
+        struct Bodies(Vec<String>, u32);
+        impl Sink for Bodies {
+            fn event(&mut self, e: &mut Event<'_>) {
+                self.0
+                    .extend(e.request_object.as_deref().map(str::to_owned));
+                self.1 += e.redacted;
+            }
+            fn reject(&mut self, reason: String) {
+                panic!("unexpected reject: {reason}");
+            }
+        }
+        let raw = r#"{"kind":"Event","auditID":"s1","verb":"create","requestURI":"/api/v1/namespaces/a/secrets","objectRef":{"resource":"secrets","namespace":"a","apiVersion":"v1"},"stageTimestamp":"2026-01-05T00:00:00Z","requestObject":{"kind":"Secret","data":{"k":"c2VjcmV0"}}}"#;
+        let aks = format!(
+            r#"{{"records":[{{"resourceId":"/x/aks1","properties":{{"log":{}}}}}]}}"#,
+            serde_json::to_string(raw).unwrap_or_default()
+        );
+        let gke = r#"{"protoPayload":{"methodName":"io.k8s.core.v1.secrets.create","resourceName":"core/v1/namespaces/a/secrets","authenticationInfo":{"principalEmail":"bob@example.com"},"request":{"@type":"core.k8s.io/v1.Secret","kind":"Secret","data":{"k":"c2VjcmV0"}}},"resource":{"labels":{"cluster_name":"g"}},"timestamp":"2026-01-05T00:00:00Z"}"#;
+        for line in [raw, &aks, gke] {
+            let mut b = Bodies(Vec::new(), 0);
+            parse_line(line, &redact::Secrets::default(), &mut b);
+            assert_eq!((b.0.len(), b.1), (1, 1), "{line}");
+            assert!(b.0[0].contains("<redacted blake3:"), "{:?}", b.0);
+            assert!(!b.0[0].contains("c2VjcmV0"), "{:?}", b.0);
+            let mut b = Bodies(Vec::new(), 0);
+            parse_line(line, &redact::Secrets::Keep, &mut b);
+            assert!(b.0[0].contains("c2VjcmV0") && b.1 == 0, "{:?}", b.0);
         }
     }
 
