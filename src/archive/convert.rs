@@ -567,6 +567,15 @@ pub fn convert(sources: &[Source], opts: &ConvertOptions) -> Result<ConvertSumma
         if let Some(old) = manifest.get(&hash) {
             for f in &old.files {
                 if !rels.iter().any(|n| n == Path::new(f)) {
+                    // A manifest is data too: a name outside the partitions (`../x`, `/x`) is
+                    // never deleted.
+                    if crate::archive::check::safe_part_path(f).is_none() {
+                        eprintln!(
+                            "warning: the manifest names {f:?} for {name}, which is not a part \
+                             file of the archive: left alone"
+                        );
+                        continue;
+                    }
                     match remote {
                         None => {
                             let p = out.join(f);

@@ -99,3 +99,247 @@ fn keep_secrets_opts_out_and_a_private_key_changes_markers() {
     assert_ne!(keyed, default);
     assert_eq!(keyed.len(), default.len());
 }
+
+const GOOD: &str = r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"good-1","stage":"ResponseComplete","requestURI":"/api/v1/namespaces/a/pods","verb":"list","user":{"username":"bob@example.com"},"objectRef":{"resource":"pods","namespace":"a","apiVersion":"v1"},"responseStatus":{"code":200},"stageTimestamp":"2026-01-05T08:00:00Z","annotations":{"authorization.k8s.io/decision":"allow"}}"#;
+
+/// A small compressed file that expands far beyond `--max-input-bytes` (gzip: 512 members of
+/// 8 MiB of zeros, 4 GiB in all; zstd: 64 MiB of zeros in a few KB) is read up to the cap
+/// only: its events before the cap are kept, one reject names the file and the flag, and the
+/// run goes on. Without the cap, the gzip alone would make convert read 4 GiB.
+#[test]
+fn a_decompression_bomb_stops_at_the_input_cap() {
+    use std::io::Write;
+    let fx = Fx::new();
+    let good = format!("{GOOD}\n{}\n", GOOD.replace("good-1", "good-2"));
+    let mut head = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    head.write_all(good.as_bytes())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut bomb = head.finish().unwrap_or_else(|e| panic!("{e}"));
+    let mut zeros = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    zeros
+        .write_all(&vec![0u8; 8 << 20])
+        .unwrap_or_else(|e| panic!("{e}"));
+    let member = zeros.finish().unwrap_or_else(|e| panic!("{e}"));
+    for _ in 0..512 {
+        bomb.extend_from_slice(&member);
+    }
+    assert!(bomb.len() < 5 << 20, "the bomb is {} bytes", bomb.len());
+    fx.write("bomb.log.gz", &bomb);
+    let mut plain = good.replace("good-", "zgood-").into_bytes();
+    plain.extend(std::iter::repeat_n(b'\n', 64 << 20));
+    let z = zstd::encode_all(&plain[..], 3).unwrap_or_else(|e| panic!("{e}"));
+    fx.write("bomb.log.zst", &z);
+    fx.copy("denials.jsonl", "denials.jsonl");
+    let r = fx.convert(
+        &["bomb.log.gz", "bomb.log.zst", "denials.jsonl"],
+        "arch",
+        &["--max-input-bytes", "1M"],
+    );
+    // The gzip's first MiB of zeros is a line (not JSON), then the cap; the zstd's newlines
+    // are blank lines, then the cap.
+    assert!(
+        r.stderr.contains("20 events, 3 lines rejected"),
+        "{}",
+        r.stderr
+    );
+    let rejects: Vec<Row> = fx
+        .files_under("arch/_rejects", ".ndjson")
+        .iter()
+        .flat_map(|p| {
+            ndjson(&String::from_utf8_lossy(
+                &std::fs::read(p).unwrap_or_default(),
+            ))
+        })
+        .collect();
+    let mut capped: Vec<&str> = rejects
+        .iter()
+        .filter(|r| {
+            s(r, "reason").contains("cap of 1048576 bytes once decompressed (--max-input-bytes)")
+        })
+        .map(|r| s(r, "file"))
+        .collect();
+    capped.sort_unstable();
+    assert_eq!(capped, ["bomb.log.gz", "bomb.log.zst"], "{rejects:?}");
+    // Raw reading obeys the same cap.
+    let raw = fx
+        .run(&[
+            "sql",
+            "bomb.log.gz",
+            "-e",
+            "SELECT count(*) AS n FROM audit",
+            "--format",
+            "csv",
+            "--max-input-bytes",
+            "1M",
+        ])
+        .ok();
+    assert_eq!(raw.stdout.lines().nth(1), Some("2"), "{}", raw.stdout);
+}
+
+/// Control characters and escape sequences in a field are escaped in the table, never sent to
+/// the terminal; NDJSON escapes them as JSON does.
+#[test]
+fn terminal_escapes_in_fields_are_escaped_in_the_table() {
+    let fx = Fx::new();
+    let evil = GOOD.replace(
+        r#""list","user""#,
+        r#""list","userAgent":"kubectl\u001b]0;pwned\u0007\u001b[2J\u009b31m\u202etxt.exe\u0000","user""#,
+    );
+    fx.write("evil.jsonl", evil.as_bytes());
+    fx.convert(&["evil.jsonl"], "arch", &[]);
+    for path in ["arch", "evil.jsonl"] {
+        let r = fx
+            .run(&[
+                "sql",
+                path,
+                "-e",
+                "SELECT user_agent FROM audit",
+                "--format",
+                "table",
+            ])
+            .ok();
+        for bad in ['\u{1b}', '\u{7}', '\u{9b}', '\u{202e}', '\u{0}'] {
+            assert!(
+                !r.stdout.contains(bad),
+                "{bad:?} reached the terminal: {:?}",
+                r.stdout
+            );
+        }
+        assert!(
+            r.stdout.contains(r"kubectl\u{1b}]0;pwned\u{7}"),
+            "{}",
+            r.stdout
+        );
+    }
+    let rows = fx.sql("arch", "SELECT user_agent FROM audit");
+    assert!(s(&rows[0], "user_agent").starts_with("kubectl\u{1b}]0;pwned"));
+}
+
+/// Crafted archives: a file that is not Parquet, a truncated footer, a file with another schema
+/// (whose columns DataFusion would cast silently), a `cluster=..` folder and a link out of the
+/// archive each stop `hunt` with an error naming the file; nothing panics, nothing is written.
+#[test]
+fn crafted_archives_are_refused_naming_the_file() {
+    let fx = Fx::new();
+    fx.copy("denials.jsonl", "denials.jsonl");
+    fx.convert(&["denials.jsonl"], "good", &[]);
+    let part = fx.files_under("good", ".parquet")[0].clone();
+    let bytes = std::fs::read(&part).unwrap_or_default();
+    // Another schema: `user_name` an integer, `event_time` a number.
+    fx.run(&[
+        "sql",
+        "good",
+        "-e",
+        "SELECT 42 AS user_name, 'x' AS verb, 7 AS event_time, 'f' AS source_file, \
+         CAST(1 AS BIGINT UNSIGNED) AS source_line",
+        "--format",
+        "parquet",
+        "-o",
+        "other.parquet",
+    ])
+    .ok();
+    let other = fx.read("other.parquet");
+    fx.write("outside/cluster=x/date=2026-01-05/p.parquet", &bytes);
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        (
+            "cluster=evil/date=2026-01-05/part-x.parquet",
+            b"not parquet".to_vec(),
+            "not a readable Parquet file",
+        ),
+        (
+            "cluster=evil/date=2026-01-05/part-t.parquet",
+            bytes[..bytes.len() - 9].to_vec(),
+            "not a readable Parquet file",
+        ),
+        (
+            "cluster=evil/date=2026-01-05/part-s.parquet",
+            other,
+            "\"user_name\" is Int64",
+        ),
+        (
+            "cluster=../date=2026-01-05/part-d.parquet",
+            bytes.clone(),
+            "cluster \"..\"",
+        ),
+        (
+            "cluster=evil/date=yesterday/part-y.parquet",
+            bytes.clone(),
+            "date \"yesterday\"",
+        ),
+    ];
+    for (i, (rel, content, want)) in cases.into_iter().enumerate() {
+        let arch = format!("arch{i}");
+        copy_tree(&fx.path("good"), &fx.path(&arch));
+        fx.write(&format!("{arch}/{rel}"), &content);
+        let before = tree(&fx.path(&arch));
+        let r = fx
+            .run(&["hunt", &arch, "--format", "ndjson"])
+            .expect_code(2);
+        assert!(r.stderr.contains(want), "{rel}: {}", r.stderr);
+        let named = rel
+            .split('/')
+            .take(if want.starts_with("cluster") {
+                1
+            } else if want.starts_with("date") {
+                2
+            } else {
+                3
+            })
+            .collect::<Vec<_>>()
+            .join("/");
+        assert!(r.stderr.contains(&named), "{rel}: {}", r.stderr);
+        assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+        assert_eq!(tree(&fx.path(&arch)), before, "{rel}: the archive changed");
+    }
+    // A link out of the archive (to a folder of valid parts) is refused, not followed.
+    copy_tree(&fx.path("good"), &fx.path("linked"));
+    std::os::unix::fs::symlink(fx.path("outside/cluster=x"), fx.path("linked/cluster=x"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let r = fx
+        .run(&["hunt", "linked", "--format", "ndjson"])
+        .expect_code(2);
+    assert!(r.stderr.contains("outside the archive"), "{}", r.stderr);
+    assert!(r.stderr.contains("linked/cluster=x"), "{}", r.stderr);
+    // Out of scope, a bad partition is not read at all.
+    fx.write("arch0/cluster=evil/date=2026-01-05/part-x.parquet", b"junk");
+    let rows = fx.hunt(&["arch0", "--cluster", "default"]);
+    assert_eq!(rows.len(), DENIAL_MATCHES.len());
+}
+
+/// A crafted manifest naming files outside the archive's partitions never makes `convert
+/// --force` delete them.
+#[test]
+fn a_crafted_manifest_cannot_make_convert_delete_outside_the_archive() {
+    let fx = Fx::new();
+    fx.copy("denials.jsonl", "denials.jsonl");
+    fx.convert(&["denials.jsonl"], "arch", &[]);
+    let victim = fx.write("victim.txt", b"keep me");
+    let abs = victim.display().to_string();
+    let manifest = String::from_utf8_lossy(&fx.read("arch/_manifest/inputs.ndjson")).into_owned();
+    let crafted = manifest.replacen(
+        r#""files":["#,
+        &format!(r#""files":["../victim.txt","{abs}","cluster=default/date=2026-01-05/../../../victim.txt","#),
+        1,
+    );
+    assert_ne!(crafted, manifest);
+    fx.write("arch/_manifest/inputs.ndjson", crafted.as_bytes());
+    let r = fx.convert(&["denials.jsonl"], "arch", &["--force"]);
+    assert!(r.stderr.contains("left alone"), "{}", r.stderr);
+    assert_eq!(fx.read("victim.txt"), b"keep me");
+    assert_eq!(fx.hunt(&["arch"]).len(), DENIAL_MATCHES.len());
+}
+
+fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
+    for rel in tree(from) {
+        let src = from.join(&rel);
+        let dst = to.join(&rel);
+        if rel.ends_with('/') {
+            std::fs::create_dir_all(&dst).unwrap_or_else(|e| panic!("{e}"));
+        } else {
+            if let Some(p) = dst.parent() {
+                std::fs::create_dir_all(p).unwrap_or_else(|e| panic!("{e}"));
+            }
+            std::fs::copy(&src, &dst).unwrap_or_else(|e| panic!("{e}"));
+        }
+    }
+}

@@ -242,6 +242,10 @@ fn outer_or<'c>(
 /// Why a line or event was rejected, in words for the rejects file.
 fn json_reason(e: &serde_json::Error) -> String {
     match e.classify() {
+        // Go's decoder would keep the last of two values; which one the log meant is unknown.
+        serde_json::error::Category::Data if e.to_string().starts_with("duplicate field") => {
+            format!("duplicate key: {e}")
+        }
         serde_json::error::Category::Data => format!("field of the wrong type: {e}"),
         _ => format!("not JSON: {e}"),
     }
@@ -337,6 +341,14 @@ fn parse_value_at(
         emit(raw::event(doc, &env), at, sink);
         return;
     }
+    // serde skips a value it keeps raw (a body, a wrapper's payload) without a depth limit,
+    // and wrappers recurse here once per level: bound the nesting before either.
+    if too_deep(text.as_bytes()) {
+        sink.reject(at.wrap(format!(
+            "JSON nested deeper than {MAX_NESTING} levels (a crafted line, not an audit event)"
+        )));
+        return;
+    }
     let doc: Doc<'_> = match serde_json::from_str(text) {
         Ok(d) => d,
         Err(e) => {
@@ -381,6 +393,45 @@ fn parse_value_at(
             ));
         }
     }
+}
+
+/// Deepest nesting of objects and arrays accepted in a line (serde_json's own limit for the
+/// values it builds); the fast path takes only lines nested less deep ([`fast`]).
+const MAX_NESTING: usize = 128;
+
+/// Whether `b` nests objects and arrays deeper than [`MAX_NESTING`] (brackets inside strings do
+/// not count). One pass, no recursion, stops at the first level too deep.
+fn too_deep(b: &[u8]) -> bool {
+    let mut depth = 0usize;
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'"' => {
+                // Skip the string: to the next quote not escaped.
+                i += 1;
+                while i < b.len() {
+                    match memchr::memchr2(b'"', b'\\', &b[i..]) {
+                        Some(j) if b[i + j] == b'\\' => i += j + 2,
+                        Some(j) => {
+                            i += j;
+                            break;
+                        }
+                        None => return false,
+                    }
+                }
+            }
+            b'{' | b'[' => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return true;
+                }
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        i += 1;
+    }
+    false
 }
 
 /// Hands a mapped event to the sink, or its reject reason (the event is not moved again).
@@ -703,6 +754,93 @@ pub(crate) mod tests {
             let mut b = Bodies(Vec::new(), 0);
             parse_line(line, &redact::Secrets::Keep, &mut b);
             assert!(b.0[0].contains("c2VjcmV0") && b.1 == 0, "{:?}", b.0);
+        }
+    }
+
+    /// Hostile lines: each is parsed or rejected with a reason, never a panic or a stack
+    /// overflow (these tests run on a test thread's 2 MiB stack, like the parse workers).
+    #[test]
+    fn hostile_lines_are_rejected_with_a_reason() {
+        const HEAD: &str = r#""kind":"Event","auditID":"h","verb":"get","requestURI":"/x","stageTimestamp":"2026-01-05T00:00:00Z""#;
+        let nest = |open: &str, close: &str, inner: &str, n: usize| {
+            format!("{}{inner}{}", open.repeat(n), close.repeat(n))
+        };
+        let ev = format!("{{{HEAD}}}");
+        let rejects: Vec<(String, &str)> = vec![
+            // Deep nesting inside a body (serde keeps it raw, unbounded) and across wrappers.
+            (
+                format!(r#"{{{HEAD},"requestObject":{}}}"#, nest("[", "]", "", 5000)),
+                "nested deeper than 128",
+            ),
+            (
+                nest(r#"{"kind":"EventList","items":["#, "]}", &ev, 5000),
+                "nested deeper than 128",
+            ),
+            (nest(r#"{"_source":"#, "}", &ev, 5000), "nested deeper than 128"),
+            (nest("[", "]", &ev, 5000), "[0]: "),
+            // Huge numbers.
+            (
+                format!(r#"{{{HEAD},"responseStatus":{{"code":1e999999}}}}"#),
+                "number out of range",
+            ),
+            (
+                format!(r#"{{{HEAD},"responseStatus":{{"code":99999999999}}}}"#),
+                "wrong type",
+            ),
+            (
+                r#"{"logGroup":"/aws/eks/p/cluster","timestamp":9223372036854775807,"message":"{\"kind\":\"Event\",\"auditID\":\"t\"}"}"#.into(),
+                "no timestamp",
+            ),
+            (
+                r#"{"logGroup":"/aws/eks/p/cluster","logEvents":[{"timestamp":-9223372036854775808,"message":"{\"kind\":\"Event\",\"auditID\":\"t\"}"}]}"#.into(),
+                "no timestamp",
+            ),
+            // Duplicate keys of the event.
+            (
+                format!(r#"{{{HEAD},"auditID":"again"}}"#),
+                "duplicate key",
+            ),
+            // A raw NUL byte (JSON forbids control characters in strings).
+            (
+                format!("{{{HEAD},\"userAgent\":\"a\u{0}b\"}}"),
+                "control character",
+            ),
+        ];
+        for (line, want) in &rejects {
+            let c = parse(line);
+            assert!(c.events.is_empty(), "{}", &line[..line.len().min(200)]);
+            assert_eq!(c.rejects.len(), 1, "{}", &line[..line.len().min(200)]);
+            assert!(c.rejects[0].contains(want), "{want}: {:?}", c.rejects);
+        }
+        // Parsed: an escaped NUL and escape sequences are data; huge numbers in a body are kept
+        // as written; a duplicate annotation keeps the last value on both paths (as Go does).
+        let kept = [
+            format!(r#"{{{HEAD},"userAgent":"a\u0000b\u001b[31m"}}"#),
+            format!(
+                r#"{{{HEAD},"requestObject":{{"n":1e999999,"m":123456789012345678901234567890}}}}"#
+            ),
+            format!(
+                r#"{{{HEAD},"annotations":{{"authorization.k8s.io/decision":"forbid","authorization.k8s.io/decision":"allow"}}}}"#
+            ),
+            format!(
+                r#"{{"_source":{{"kubernetes":{{"audit":{{{HEAD},"annotations":{{"authorization_k8s_io/decision":"forbid","authorization_k8s_io/decision":"allow"}}}}}}}}}}"#
+            ),
+            format!(r#"{{{HEAD},"requestObject":{}}}"#, nest("[", "]", "", 120)),
+        ];
+        for line in &kept {
+            let c = parse(line);
+            assert!(c.rejects.is_empty(), "{line}: {:?}", c.rejects);
+            assert_eq!(c.events.len(), 1, "{line}");
+        }
+        assert_eq!(
+            parse(&kept[0]).events[0].user_agent.as_deref(),
+            Some("a\u{0}b\u{1b}[31m")
+        );
+        for line in &kept[2..4] {
+            assert_eq!(
+                parse(line).events[0].authz_decision.as_deref(),
+                Some("allow")
+            );
         }
     }
 
