@@ -174,6 +174,26 @@ fn a_decompression_bomb_stops_at_the_input_cap() {
         ])
         .ok();
     assert_eq!(raw.stdout.lines().nth(1), Some("2"), "{}", raw.stdout);
+    // Standard input is spooled to disk first: past the cap it is refused, not stored.
+    let r = fx
+        .run_with_stdin(
+            &[
+                "convert",
+                "-",
+                "--out",
+                "spooled",
+                "--max-input-bytes",
+                "1K",
+            ],
+            Some(&[b'\n'; 4096]),
+        )
+        .expect_code(2);
+    assert!(
+        r.stderr
+            .contains("standard input is larger than --max-input-bytes"),
+        "{}",
+        r.stderr
+    );
 }
 
 /// Control characters and escape sequences in a field are escaped in the table, never sent to

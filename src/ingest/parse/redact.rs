@@ -20,8 +20,9 @@
 //! the values it replaces: the rest of a body keeps its bytes and key order.
 //!
 //! Only bodies that can hold a secret are walked: those of requests on `secrets`,
-//! `serviceaccounts/token` and `tokenreviews`, and any body whose text holds `Secret`, `Token`
-//! or a `\u` escape (which could spell either); every other body costs one substring search.
+//! `serviceaccounts/token` and `tokenreviews`, and any body whose text holds one of the kinds
+//! (`Secret"`, `SecretList"`, `TokenRequest"`, `TokenReview"`) or a `\u` escape (which could
+//! spell one); every other body costs a few substring searches.
 
 use std::borrow::Cow;
 use std::ops::Range;
@@ -115,11 +116,18 @@ pub fn event(e: &mut Event<'_>, key: &[u8; 32]) -> u32 {
     n
 }
 
-/// Whether a body without a hint can hold a secret at all (cheap: substring searches).
+/// Whether a body without a hint can hold a secret at all (cheap: substring searches). The
+/// kinds are looked for with their closing quote, so a pod's `imagePullSecrets` or
+/// `automountServiceAccountToken` does not make its body walked; a `\u` escape could spell a
+/// kind, so a body holding one is walked too.
 fn may_hold_secret(text: &str) -> bool {
     let b = text.as_bytes();
-    memchr::memmem::find(b, b"Secret").is_some()
-        || memchr::memmem::find(b, b"Token").is_some()
+    let followed_by = |word: &[u8], tails: &[&[u8]]| {
+        memchr::memmem::find_iter(b, word)
+            .any(|i| tails.iter().any(|t| b[i + word.len()..].starts_with(t)))
+    };
+    followed_by(b"Secret", &[b"\"", b"List\""])
+        || followed_by(b"Token", &[b"Request\"", b"Review\""])
         || memchr::memmem::find(b, b"\\u").is_some()
 }
 
@@ -550,11 +558,28 @@ mod tests {
         for body in [
             r#"{"kind":"ConfigMap","data":{"password":"plain"}}"#,
             r#"{"kind":"Pod","spec":{"automountServiceAccountToken":true}}"#,
+            r#"{"kind":"Pod","spec":{"imagePullSecrets":[{"name":"Secret"}]}}"#,
             "not json",
             r#"{"kind":"Secret"}"#,
             r#"{"kind":"Secret","data":null}"#,
         ] {
             assert!(body_text(body, Hint::None, &key()).is_none(), "{body}");
+        }
+    }
+
+    #[test]
+    fn only_bodies_naming_a_kind_are_walked() {
+        assert!(!may_hold_secret(
+            r#"{"spec":{"imagePullSecrets":[{"name":"r"}],"automountServiceAccountToken":false}}"#
+        ));
+        for yes in [
+            r#"{"kind":"Secret"}"#,
+            r#"{"kind": "SecretList"}"#,
+            r#"{"kind":"TokenRequest"}"#,
+            r#"{"kind":"TokenReview"}"#,
+            r#"{"kind":"Secr\u0065t"}"#,
+        ] {
+            assert!(may_hold_secret(yes), "{yes}");
         }
     }
 
