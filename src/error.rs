@@ -31,6 +31,12 @@ pub enum Error {
         line: u64,
         reason: String,
     },
+    /// A file or folder of an archive that `convert` did not write (crafted or damaged).
+    #[error(
+        "{}: {reason} (not a file convert writes: move it out of the archive, or convert its input again)",
+        path.display()
+    )]
+    Archive { path: PathBuf, reason: String },
     #[error("rule {path}: {message}")]
     Rule { path: String, message: String },
     #[error("{0}")]

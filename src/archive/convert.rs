@@ -8,6 +8,13 @@
 //! `DIR/_tmp/` and renamed into place when the input is done; their names derive from the input's
 //! hash, so running again after an interruption, or with `--force`, replaces instead of
 //! duplicating. The manifest line is written last.
+//!
+//! Crash safety (tested by killing convert at every [`crash_point`], `tests/cli/hardening.rs`):
+//! a part is flushed to disk before its rename, the folders after the renames, and the manifest
+//! is replaced atomically (temporary file, fsync, rename, fsync of the folder). A reader never
+//! sees half a file; between a crash and the next run it may see some partitions of the input
+//! that was being committed, and the next run, not finding that input in the manifest, converts
+//! it again under the same names, so every event ends up in the archive exactly once.
 
 use std::collections::BTreeMap;
 use std::fs::{self, File};
@@ -419,6 +426,7 @@ pub fn convert(sources: &[Source], opts: &ConvertOptions) -> Result<ConvertSumma
     // One writer at a time: another convert into this directory holds `_lock` (an advisory
     // lock the OS releases when that process ends, even killed), and its `_tmp/` is its own.
     let _lock = lock_archive(out)?;
+    crash_point("archive locked");
     let tmp_root = out.join("_tmp");
     // Leftovers of an interrupted run are never visible (they are not *.parquet); clear them.
     if tmp_root.exists() {
@@ -442,8 +450,20 @@ pub fn convert(sources: &[Source], opts: &ConvertOptions) -> Result<ConvertSumma
                     _ => {
                         let spool = tmp_root.join(format!("stdin-{}.spool", std::process::id()));
                         let mut f = File::create(&spool).map_err(out_err(&spool))?;
-                        std::io::copy(&mut std::io::stdin().lock(), &mut f)
-                            .map_err(out_err(&spool))?;
+                        // Stored bytes are at most the decompressed ones: more than the cap
+                        // can only be refused (an endless stream would fill the disk).
+                        let cap = opts.scan.max_input;
+                        let copied = std::io::copy(
+                            &mut std::io::stdin().lock().take(cap.saturating_add(1)),
+                            &mut f,
+                        )
+                        .map_err(out_err(&spool))?;
+                        if copied > cap {
+                            return Err(Error::Usage(format!(
+                                "standard input is larger than --max-input-bytes ({cap} bytes): \
+                                 raise the cap, or convert the data from files"
+                            )));
+                        }
                         spool
                     }
                 };
@@ -522,6 +542,7 @@ pub fn convert(sources: &[Source], opts: &ConvertOptions) -> Result<ConvertSumma
             &name,
             &opts.scan,
             &mut |b| {
+                crash_point("read a batch");
                 events_so_far += b.num_rows() as u64;
                 let secs = start.elapsed().as_secs_f64().max(1e-3);
                 progress.set_message(format!(
@@ -561,12 +582,22 @@ pub fn convert(sources: &[Source], opts: &ConvertOptions) -> Result<ConvertSumma
             continue;
         }
         let written = pw.finish()?;
+        crash_point("parts written under _tmp");
         let rels: Vec<PathBuf> = written.iter().map(|t| final_name(t, &tmp, &hash)).collect();
         // With --force the input's earlier files go first (they may sit under another cluster
         // or date, which writing the new ones would not replace).
         if let Some(old) = manifest.get(&hash) {
             for f in &old.files {
                 if !rels.iter().any(|n| n == Path::new(f)) {
+                    // A manifest is data too: a name outside the partitions (`../x`, `/x`) is
+                    // never deleted.
+                    if crate::archive::check::safe_part_path(f).is_none() {
+                        eprintln!(
+                            "warning: the manifest names {f:?} for {name}, which is not a part \
+                             file of the archive: left alone"
+                        );
+                        continue;
+                    }
                     match remote {
                         None => {
                             let p = out.join(f);
@@ -594,11 +625,18 @@ pub fn convert(sources: &[Source], opts: &ConvertOptions) -> Result<ConvertSumma
                         fs::create_dir_all(parent).map_err(out_err(parent))?;
                     }
                     fs::rename(t, &dest).map_err(out_err(&dest))?;
+                    crash_point("a part renamed into place");
                 }
                 Some(l) => upload(l, t, &rel_s)?,
             }
             files.push(rel_s);
             summary.files_written += 1;
+        }
+        if remote.is_none() {
+            // The renames are durable before the manifest says the input is in.
+            for dir in dirs_of(out, &rels) {
+                sync_dir(&dir)?;
+            }
         }
         if let Some(mut w) = rejects.take() {
             w.flush().map_err(out_err(&reject_tmp))?;
@@ -609,7 +647,12 @@ pub fn convert(sources: &[Source], opts: &ConvertOptions) -> Result<ConvertSumma
                     let dir = out.join("_rejects");
                     fs::create_dir_all(&dir).map_err(out_err(&dir))?;
                     let dest = out.join(&rel);
+                    File::open(&reject_tmp)
+                        .and_then(|f| f.sync_all())
+                        .map_err(out_err(&reject_tmp))?;
                     fs::rename(&reject_tmp, &dest).map_err(out_err(&dest))?;
+                    sync_dir(&dir)?;
+                    crash_point("rejects renamed into place");
                     summary.reject_files.push(dest.display().to_string());
                 }
                 Some(l) => {
@@ -631,6 +674,7 @@ pub fn convert(sources: &[Source], opts: &ConvertOptions) -> Result<ConvertSumma
             None => append_manifest(out, &entry)?,
             Some(l) => append_remote_manifest(l, &entry)?,
         }
+        crash_point("manifest updated");
         let _ = fs::remove_dir_all(&tmp);
         manifest.insert(hash, entry);
         summary.scan.add(&stats);
@@ -773,22 +817,75 @@ fn append_remote_manifest(l: &Location, entry: &ManifestEntry) -> Result<()> {
     })
 }
 
+/// Adds `entry` to a local manifest atomically: the whole manifest with the new line is written
+/// to a temporary file, flushed to disk, renamed over the old one, and the folder flushed; a
+/// reader (or a run after a crash) sees the old manifest or the new one, never a torn line.
+/// Rewriting costs the manifest's size per input (a line of ~300 bytes per input converted).
 fn append_manifest(out: &Path, entry: &ManifestEntry) -> Result<()> {
     let path = out.join(MANIFEST);
-    if let Some(p) = path.parent() {
-        fs::create_dir_all(p).map_err(out_err(p))?;
+    let dir = path.parent().unwrap_or(out).to_path_buf();
+    fs::create_dir_all(&dir).map_err(out_err(&dir))?;
+    let mut text = match fs::read(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        Err(source) => return Err(Error::Input { path, source }),
+    };
+    // A torn last line (an older audithound killed while appending) stays a line of its own.
+    if !text.is_empty() && !text.ends_with(b"\n") {
+        text.push(b'\n');
     }
-    let mut line = serde_json::to_string(entry)?;
-    line.push('\n');
-    let mut f = fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&path)
-        .map_err(out_err(&path))?;
-    f.write_all(line.as_bytes()).map_err(out_err(&path))?;
-    f.sync_data().map_err(out_err(&path))?;
-    Ok(())
+    text.extend_from_slice(serde_json::to_string(entry)?.as_bytes());
+    text.push(b'\n');
+    let tmp = dir.join("inputs.ndjson.tmp");
+    let mut f = File::create(&tmp).map_err(out_err(&tmp))?;
+    f.write_all(&text).map_err(out_err(&tmp))?;
+    f.sync_all().map_err(out_err(&tmp))?;
+    drop(f);
+    crash_point("manifest written to its temporary file");
+    fs::rename(&tmp, &path).map_err(out_err(&path))?;
+    sync_dir(&dir)
 }
+
+/// Flushes a folder's entries (renames into it) to disk.
+fn sync_dir(dir: &Path) -> Result<()> {
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(out_err(dir))
+}
+
+/// The folders the files `rels` were renamed into, each once.
+fn dirs_of(out: &Path, rels: &[PathBuf]) -> std::collections::BTreeSet<PathBuf> {
+    rels.iter()
+        .filter_map(|r| out.join(r).parent().map(Path::to_path_buf))
+        .collect()
+}
+
+/// Named points of a conversion where the crash-safety test (`tests/cli/hardening.rs`) stops
+/// the process to kill it there. Only when `AUDITHOUND_PAUSE_AT=N` is set: every point is then
+/// numbered on stderr, and at the N-th the process waits (30 s at most) for its SIGKILL.
+/// Unset, as in every normal run, a point costs one load of a static; it changes no behaviour.
+pub(crate) fn crash_point(name: &str) {
+    use std::sync::LazyLock;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static PAUSE_AT: LazyLock<Option<u64>> = LazyLock::new(|| {
+        std::env::var(PAUSE_VAR)
+            .ok()
+            .and_then(|v| v.trim().parse().ok())
+    });
+    static SEEN: AtomicU64 = AtomicU64::new(0);
+    let Some(at) = *PAUSE_AT else {
+        return;
+    };
+    let n = SEEN.fetch_add(1, Ordering::SeqCst) + 1;
+    eprintln!("crash point {n}: {name}");
+    if n == at {
+        eprintln!("paused at crash point {n}");
+        std::thread::sleep(std::time::Duration::from_secs(30));
+    }
+}
+
+/// The variable that numbers and pauses at [`crash_point`]s (tests only).
+pub const PAUSE_VAR: &str = "AUDITHOUND_PAUSE_AT";
 
 /// True if `dir` looks like an archive written by `convert`.
 pub fn is_archive(dir: &Path) -> bool {

@@ -321,8 +321,14 @@ impl PartFile {
     }
 
     /// Writes the footer.
+    /// Writes the footer and flushes the file to disk (it is renamed into the archive next: a
+    /// crash after the rename must not leave an empty or partial file under the final name).
     pub fn close(self) -> Result<PathBuf> {
-        self.writer.close()?;
+        let file = self.writer.into_inner()?;
+        file.sync_all().map_err(|source| Error::Output {
+            path: self.path.clone(),
+            source,
+        })?;
         Ok(self.path)
     }
 }

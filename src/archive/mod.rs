@@ -5,8 +5,9 @@
 //! converted inputs in the manifest and rejected lines in `_rejects/`; [`encode`] sorts each
 //! partition's chunk and encodes it column by column. Everything that knows
 //! where the files of an archive live is here, so another store (object storage) plugs in at
-//! this one place.
+//! this one place. [`check`] vets a local archive before a query reads it.
 
+pub mod check;
 pub mod convert;
 pub mod encode;
 pub mod listing;

@@ -77,6 +77,13 @@ pub fn print_convert_summary(s: &ConvertSummary, out: &str) {
         s.scan.events as f64 / secs,
         mb / secs
     );
+    if s.scan.redacted > 0 {
+        let _ = writeln!(
+            e,
+            "  {} secret value(s) redacted (Secret data, tokens; --keep-secrets keeps them)",
+            s.scan.redacted
+        );
+    }
     for name in &s.skipped_inputs {
         let _ = writeln!(
             e,

@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::error::{Error, Result};
+use crate::ingest::parse::redact::Secrets;
 use crate::ingest::scan::ScanOptions;
 use crate::query::exceptions::Exceptions;
 use crate::query::output::{Destination, Format};
@@ -85,16 +86,39 @@ pub struct ReadArgs {
     /// Longest line (or multi-line JSON document) accepted, in bytes.
     #[arg(long, default_value_t = crate::ingest::scan::DEFAULT_MAX_LINE, value_name = "BYTES", help_heading = "Input")]
     pub max_line_bytes: usize,
+    /// Most bytes read from one input once decompressed, e.g. 64G, 500M, or `unlimited`: the
+    /// rest of a larger input (a decompression bomb) is not read, and one rejected line records
+    /// that.
+    #[arg(long, default_value = "64G", value_name = "BYTES", value_parser = parse_input_cap, help_heading = "Input")]
+    pub max_input_bytes: u64,
+    /// Keep the data of Secret objects and service-account tokens in request and response bodies
+    /// (by default each value is replaced by "<redacted blake3:…>"; the key of that hash is
+    /// derived from AUDITHOUND_REDACTION_KEY when set).
+    #[arg(long, help_heading = "Input")]
+    pub keep_secrets: bool,
     /// Worker threads (default: all cores).
     #[arg(long, help_heading = "Input")]
     pub threads: Option<usize>,
 }
 
+/// The variable whose value keys the hash in redaction markers (see README, "Security").
+pub const REDACTION_KEY_VAR: &str = "AUDITHOUND_REDACTION_KEY";
+
 impl ReadArgs {
     /// The scan options these flags describe.
     pub fn scan_options(&self, cluster: Option<String>) -> ScanOptions {
+        let secrets = if self.keep_secrets {
+            Secrets::Keep
+        } else {
+            match std::env::var_os(REDACTION_KEY_VAR) {
+                Some(k) if !k.is_empty() => Secrets::keyed(k.as_encoded_bytes()),
+                _ => Secrets::default(),
+            }
+        };
         let mut o = ScanOptions {
             max_line: self.max_line_bytes,
+            max_input: self.max_input_bytes,
+            secrets,
             cluster,
             strict: self.strict,
             ..ScanOptions::default()
@@ -243,7 +267,8 @@ pub fn parse_size(s: &str) -> std::result::Result<usize, String> {
                 'K' => 1 << 10,
                 'M' => 1 << 20,
                 'G' => 1 << 30,
-                _ => return Err(format!("unknown size unit in {s:?}: use K, M or G")),
+                'T' => 1 << 40,
+                _ => return Err(format!("unknown size unit in {s:?}: use K, M, G or T")),
             };
             (&t[..i], m)
         }
@@ -257,6 +282,14 @@ pub fn parse_size(s: &str) -> std::result::Result<usize, String> {
         return Err(format!("size must be positive: {s:?}"));
     }
     Ok((n * mult as f64) as usize)
+}
+
+/// Parses `--max-input-bytes`: a size, or `unlimited` (also `0`) for no cap.
+pub fn parse_input_cap(s: &str) -> std::result::Result<u64, String> {
+    match s.trim() {
+        "unlimited" | "none" | "0" => Ok(u64::MAX),
+        t => parse_size(t).map(|n| n as u64),
+    }
 }
 
 /// Runs the command; returns the process exit code (errors are returned, and become 2 in main).

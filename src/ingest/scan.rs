@@ -14,11 +14,16 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 use crate::ingest::batch::{EventRows, Shape};
 use crate::ingest::input::Source;
+use crate::ingest::parse::redact::Secrets;
 use crate::ingest::parse::{Event, Sink, parse_line};
 use crate::ingest::prefilter::LineFilter;
 
 /// Default cap on one line (or one multi-line document): 16 MiB.
 pub const DEFAULT_MAX_LINE: usize = 16 << 20;
+/// Default cap on the decompressed bytes of one input: 64 GiB, far above any real audit log
+/// file, far below what a decompression bomb (a small gzip or zstd file that expands to
+/// terabytes) would make a run read.
+pub const DEFAULT_MAX_INPUT: u64 = 64 << 30;
 /// A multi-line JSON document (pretty-printed event, EventList, array) may be this large.
 const MAX_DOCUMENT: usize = 256 << 20;
 const BLOCK_BYTES: usize = 8 << 20;
@@ -28,6 +33,11 @@ const EXCERPT_BYTES: usize = 120;
 #[derive(Debug, Clone)]
 pub struct ScanOptions {
     pub max_line: usize,
+    /// Decompressed bytes read from one input at most (`u64::MAX`: no cap); the rest of a
+    /// larger input is not read, and one reject says so.
+    pub max_input: u64,
+    /// Redact the secrets in request and response bodies, or keep them.
+    pub secrets: Secrets,
     /// Partition value for every event (`--cluster`); else the wrapper's, else `default`.
     pub cluster: Option<String>,
     pub strict: bool,
@@ -39,6 +49,8 @@ impl Default for ScanOptions {
     fn default() -> Self {
         Self {
             max_line: DEFAULT_MAX_LINE,
+            max_input: DEFAULT_MAX_INPUT,
+            secrets: Secrets::default(),
             cluster: None,
             strict: false,
             threads: std::thread::available_parallelism().map_or(2, std::num::NonZero::get),
@@ -67,6 +79,8 @@ pub struct ScanStats {
     pub skipped: u64,
     /// Decompressed bytes read.
     pub bytes: u64,
+    /// Secret values replaced by a marker in request and response bodies.
+    pub redacted: u64,
 }
 
 impl ScanStats {
@@ -76,6 +90,7 @@ impl ScanStats {
         self.rejected += o.rejected;
         self.skipped += o.skipped;
         self.bytes += o.bytes;
+        self.redacted += o.redacted;
     }
 }
 
@@ -93,8 +108,23 @@ pub fn sanitize_partition(v: &str) -> std::borrow::Cow<'_, str> {
     })
 }
 
+/// The keys after which a rejected line's excerpt may show a secret: the excerpt is cut before
+/// them (a rejected line is not parsed, so nothing in it is redacted).
+const SECRET_KEYS: [&[u8]; 4] = [
+    b"\"data\"",
+    b"\"stringData\"",
+    b"\"token\"",
+    b"last-applied",
+];
+
+/// The first bytes of a line for a reject record, cut before anything that may be a secret.
 fn excerpt(line: &[u8]) -> String {
-    let end = line.len().min(EXCERPT_BYTES);
+    let mut end = line.len().min(EXCERPT_BYTES);
+    for k in SECRET_KEYS {
+        if let Some(i) = memchr::memmem::find(&line[..end], k) {
+            end = i;
+        }
+    }
     String::from_utf8_lossy(&line[..end]).into_owned()
 }
 
@@ -105,7 +135,8 @@ struct Block {
     oversized: Vec<(u64, String)>,
     /// The whole source is one multi-line JSON document (or several).
     document: bool,
-    /// A read error after this block (corrupt or truncated compressed data).
+    /// A read error after this block (corrupt or truncated compressed data, the input cap):
+    /// its line and reject reason.
     error: Option<(u64, String)>,
 }
 
@@ -124,6 +155,7 @@ struct RowSink<'a> {
     line_text: &'a [u8],
     cluster: Option<&'a str>,
     events: u64,
+    redacted: u64,
 }
 
 impl Sink for RowSink<'_> {
@@ -134,6 +166,7 @@ impl Sink for RowSink<'_> {
         };
         self.rows.append(e, self.file, self.line, &cluster);
         self.events += 1;
+        self.redacted += u64::from(e.redacted);
     }
 
     fn reject(&mut self, reason: String) {
@@ -180,12 +213,14 @@ fn parse_one(
         line_text: text,
         cluster: opts.cluster.as_deref(),
         events: 0,
+        redacted: 0,
     };
     match std::str::from_utf8(text) {
-        Ok(s) => parse_line(s, &mut sink),
+        Ok(s) => parse_line(s, &opts.secrets, &mut sink),
         Err(e) => sink.reject(format!("invalid UTF-8 at byte {}", e.valid_up_to())),
     }
     out.stats.events += sink.events;
+    out.stats.redacted += sink.redacted;
 }
 
 /// Parses one block; `shape` is what the worker's previous block looked like (builder sizes),
@@ -250,7 +285,7 @@ fn parse_block(block: &Block, file: &str, opts: &ScanOptions, shape: &mut Shape)
         out.rejects.push(Reject {
             file: file.to_owned(),
             line: *line,
-            reason: format!("read error, the rest of the file is unreadable: {msg}"),
+            reason: msg.clone(),
             excerpt: String::new(),
         });
     }
@@ -300,9 +335,11 @@ fn parse_document(
             line_text: v.get().as_bytes(),
             cluster: opts.cluster.as_deref(),
             events: 0,
+            redacted: 0,
         };
-        parse_line(v.get(), &mut sink);
+        parse_line(v.get(), &opts.secrets, &mut sink);
         out.stats.events += sink.events;
+        out.stats.redacted += sink.redacted;
     }
     true
 }
@@ -377,7 +414,7 @@ fn read_blocks(
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                 Err(e) => {
                     let at = block.first_line + newlines(&data[..filled]);
-                    block.error = Some((at, e.to_string()));
+                    block.error = Some((at, read_error_reason(&e)));
                     eof = true;
                     break;
                 }
@@ -416,13 +453,15 @@ fn read_blocks(
                 let limit = (MAX_DOCUMENT - filled.min(MAX_DOCUMENT)) as u64 + 1;
                 match r.by_ref().take(limit).read_to_end(&mut data) {
                     Ok(_) if (data.len() - filled) as u64 >= limit => {
-                        block.error =
-                            Some((1, format!("JSON document larger than {MAX_DOCUMENT} bytes")));
+                        block.error = Some((
+                            1,
+                            format!("JSON document larger than {MAX_DOCUMENT} bytes: not read"),
+                        ));
                     }
                     Ok(_) => {}
                     Err(e) => {
                         let at = block.first_line + newlines(&data[..filled]);
-                        block.error = Some((at, e.to_string()));
+                        block.error = Some((at, read_error_reason(&e)));
                     }
                 }
                 filled = data.len();
@@ -507,6 +546,15 @@ pub fn scan_reader(
     on_reject: &mut dyn FnMut(&Reject) -> Result<()>,
     on_progress: &dyn Fn(u64),
 ) -> Result<ScanStats> {
+    let reader: Box<dyn BufRead + Send> = if opts.max_input == u64::MAX {
+        reader
+    } else {
+        Box::new(Capped {
+            inner: reader,
+            left: opts.max_input,
+            cap: opts.max_input,
+        })
+    };
     let workers = opts.threads.max(1);
     let mut stats = ScanStats::default();
     let pool: &Pool = &Pool::default();
@@ -568,6 +616,82 @@ pub fn scan_reader(
         result
     })?;
     Ok(stats)
+}
+
+/// A decompressed stream that ends in an error once it has given `cap` bytes and has more:
+/// the bound on what one input (a decompression bomb) can make a run read.
+struct Capped {
+    inner: Box<dyn BufRead + Send>,
+    left: u64,
+    cap: u64,
+}
+
+/// The error a [`Capped`] stream ends with; its message is the reject reason.
+#[derive(Debug)]
+struct CapReached(u64);
+
+impl std::fmt::Display for CapReached {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "input larger than the cap of {} bytes once decompressed (--max-input-bytes): \
+             the rest of it was not read (a decompression bomb, or raise the cap)",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for CapReached {}
+
+impl Capped {
+    /// At the cap: the end of the input if nothing follows, else the error.
+    fn at_cap(&mut self) -> std::io::Result<()> {
+        if self.inner.fill_buf()?.is_empty() {
+            Ok(())
+        } else {
+            Err(std::io::Error::other(CapReached(self.cap)))
+        }
+    }
+}
+
+impl Read for Capped {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.left == 0 {
+            return self.at_cap().map(|()| 0);
+        }
+        // Straight through to the reader below (large reads skip its buffer, see READ_CHUNK).
+        let want = buf
+            .len()
+            .min(usize::try_from(self.left).unwrap_or(usize::MAX));
+        let n = self.inner.read(&mut buf[..want])?;
+        self.left -= n as u64;
+        Ok(n)
+    }
+}
+
+impl BufRead for Capped {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        if self.left == 0 {
+            self.at_cap()?;
+            return Ok(&[]);
+        }
+        let left = usize::try_from(self.left).unwrap_or(usize::MAX);
+        let b = self.inner.fill_buf()?;
+        Ok(&b[..b.len().min(left)])
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.inner.consume(n);
+        self.left = self.left.saturating_sub(n as u64);
+    }
+}
+
+/// The reject reason for a read error that ends an input early.
+fn read_error_reason(e: &std::io::Error) -> String {
+    match e.get_ref().and_then(|x| x.downcast_ref::<CapReached>()) {
+        Some(cap) => cap.to_string(),
+        None => format!("read error, the rest of the file is unreadable: {e}"),
+    }
 }
 
 /// Scans one line-oriented text held in memory (tests, benches).
@@ -705,6 +829,21 @@ mod tests {
         let lines: Vec<u64> = rejects.iter().map(|r| r.line).collect();
         assert_eq!(lines, [140_002]);
         assert_eq!(stats.bytes, text.len() as u64);
+    }
+
+    /// A rejected line is not parsed, so not redacted: its excerpt stops before any key whose
+    /// value may be a secret.
+    #[test]
+    fn excerpts_stop_before_secret_values() {
+        let line =
+            br#"{"kind":"Secret","data":{"password":"aHVudGVyMg=="},"stageTimestamp":"nope"}"#;
+        assert_eq!(excerpt(line), r#"{"kind":"Secret","#);
+        let tok = br#"{"status":{"token":"eyJhbGciOi"}}"#;
+        assert_eq!(excerpt(tok), r#"{"status":{"#);
+        assert_eq!(
+            excerpt(GOOD.as_bytes()),
+            GOOD[..EXCERPT_BYTES.min(GOOD.len())]
+        );
     }
 
     #[test]

@@ -125,6 +125,14 @@ pub fn parse_micros(s: &str) -> Option<i64> {
     Some(secs * 1_000_000 + micros)
 }
 
+/// Epoch milliseconds (a CloudWatch `timestamp`) as microseconds, if within the years that
+/// RFC 3339 can write (0000-9999): a huge number is no time, and never overflows.
+pub fn micros_from_millis(ms: i64) -> Option<i64> {
+    let first = days_from_civil(0, 1, 1) * MICROS_PER_DAY;
+    let end = days_from_civil(10_000, 1, 1) * MICROS_PER_DAY;
+    ms.checked_mul(1000).filter(|us| (first..end).contains(us))
+}
+
 /// `YYYY-MM-DD` of a timestamp in microseconds, UTC.
 pub fn date_string(micros: i64) -> String {
     let (y, m, d) = civil_from_days(micros.div_euclid(MICROS_PER_DAY));

@@ -189,6 +189,9 @@ impl fmt::Display for RawReport {
                 s.skipped
             )?;
         }
+        if s.redacted > 0 {
+            write!(f, ", {} secret values redacted", s.redacted)?;
+        }
         Ok(())
     }
 }
@@ -391,6 +394,15 @@ impl Engine {
             Data::Archive(dir) => {
                 let url = match dir {
                     ArchiveDir::Local(dir) => {
+                        // A crafted or damaged file is named here, before DataFusion reads it.
+                        crate::archive::check::check_local(
+                            dir,
+                            &crate::archive::check::InScope {
+                                from_day: wide_scope.from.map(date_string),
+                                to_day: wide_scope.to.map(|t| date_string(t - 1)),
+                                clusters: &wide_scope.clusters,
+                            },
+                        )?;
                         // Not ListingTableUrl::parse: it would read `[` or `*` in the path as
                         // a glob.
                         let abs = std::path::absolute(dir).map_err(|source| Error::Input {

@@ -2,7 +2,9 @@
 //!
 //! Timestamps are written as RFC 3339 UTC with microseconds in every text format. Results are
 //! streamed batch by batch to the output, except the table, which needs all rows to size its
-//! columns. `-o FILE` never overwrites without `--force`.
+//! columns. `-o FILE` never overwrites without `--force`. The table is for a terminal, and log
+//! fields are attacker-controlled: control characters in them are escaped there
+//! ([`escape_for_terminal`]); NDJSON escapes them as JSON does; CSV and Parquet keep the data.
 
 use std::fs::File;
 use std::io::{IsTerminal, Write};
@@ -85,6 +87,63 @@ pub fn stringify(batch: &RecordBatch, nested: bool) -> Result<RecordBatch> {
     Ok(RecordBatch::try_new(Arc::new(Schema::new(fields)), cols)?)
 }
 
+/// Whether `c` must not reach a terminal raw: C0 and C1 controls and DEL (escape sequences
+/// that recolour, move the cursor, retitle the window or hide text), and the bidirectional
+/// formatting characters that reorder what is shown ("Trojan Source").
+fn unsafe_char(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `s` with every character of [`unsafe_char`] written as an escape (`\n`, `\t`, `\r`,
+/// `\u{1b}`), so a log field can never send a control sequence to the reader's terminal.
+pub fn escape_for_terminal(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(unsafe_char) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if unsafe_char(c) => out.push_str(&c.escape_unicode().to_string()),
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// A batch for the table: every string column escaped by [`escape_for_terminal`] (string views
+/// and large strings become plain strings).
+fn for_terminal(batch: &RecordBatch) -> Result<RecordBatch> {
+    use datafusion::arrow::array::AsArray;
+    let mut fields = Vec::new();
+    let mut cols: Vec<ArrayRef> = Vec::new();
+    for (f, c) in batch.schema().fields().iter().zip(batch.columns()) {
+        if !matches!(
+            f.data_type(),
+            DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
+        ) {
+            fields.push(f.as_ref().clone());
+            cols.push(Arc::clone(c));
+            continue;
+        }
+        let plain = datafusion::arrow::compute::cast(c, &DataType::Utf8)?;
+        let strings = plain.as_string::<i32>();
+        let mut b = StringBuilder::with_capacity(strings.len(), strings.value_data().len());
+        for v in strings {
+            match v {
+                Some(v) => b.append_value(escape_for_terminal(v)),
+                None => b.append_null(),
+            }
+        }
+        fields.push(Field::new(f.name(), DataType::Utf8, f.is_nullable()));
+        cols.push(Arc::new(b.finish()));
+    }
+    Ok(RecordBatch::try_new(Arc::new(Schema::new(fields)), cols)?)
+}
+
 /// Where results go.
 pub struct Destination {
     pub path: Option<PathBuf>,
@@ -149,7 +208,7 @@ pub async fn write_df(
             while let Some(b) = stream.next().await {
                 let b = b?;
                 rows += b.num_rows() as u64;
-                all.push(stringify(&b, true)?);
+                all.push(for_terminal(&stringify(&b, true)?)?);
             }
             if all.is_empty() {
                 all.push(stringify(&RecordBatch::new_empty(schema), true)?);
@@ -201,4 +260,18 @@ pub async fn write_df(
     }
     out.flush().map_err(&err)?;
     Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_and_bidi_characters_are_escaped_for_the_terminal() {
+        assert_eq!(escape_for_terminal("plain ünïcode"), "plain ünïcode");
+        assert_eq!(
+            escape_for_terminal("a\u{1b}[31mred\u{7}\n\u{0}\u{9b}2J\u{202e}x"),
+            "a\\u{1b}[31mred\\u{7}\\n\\u{0}\\u{9b}2J\\u{202e}x"
+        );
+    }
 }

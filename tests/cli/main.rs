@@ -15,6 +15,7 @@ mod convert;
 mod demo;
 mod exceptions;
 mod generate;
+mod hardening;
 mod hunt;
 mod prefilter;
 mod remote;

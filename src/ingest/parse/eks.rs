@@ -15,6 +15,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use super::{Doc, Envelope, Prefix, Sink, embedded, json_reason};
+use crate::ingest::timestamp::micros_from_millis;
 
 const FORMAT: &str = "eks";
 
@@ -51,7 +52,7 @@ pub(super) fn log_events(
                         let env = Envelope {
                             format: FORMAT,
                             cluster,
-                            time: item.timestamp.map(|ms| ms * 1000),
+                            time: item.timestamp.and_then(micros_from_millis),
                         };
                         embedded(m, &env, &at, sink);
                     }
@@ -76,7 +77,7 @@ pub(super) fn message(
         cluster,
         time: timestamp
             .and_then(|v| serde_json::from_str::<i64>(v.get()).ok())
-            .map(|ms| ms * 1000),
+            .and_then(micros_from_millis),
     };
     embedded(m, &env, at, sink);
 }

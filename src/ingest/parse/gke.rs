@@ -195,6 +195,7 @@ fn event<'a>(e: GkeEntry<'a>, cluster: Option<&str>) -> Result<Event<'a>, String
                 .and_then(|r| r.labels)
                 .and_then(|mut l| l.remove("cluster_name"))
         }),
+        redacted: 0,
     })
 }
 

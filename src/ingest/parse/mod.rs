@@ -29,6 +29,7 @@ mod fast;
 mod gke;
 pub mod objects;
 mod raw;
+pub mod redact;
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -84,6 +85,8 @@ pub struct Event<'a> {
     pub source_format: &'static str,
     /// The cluster a wrapper names (AKS resource id, EKS log group, GKE cluster label).
     pub cluster: Option<Str<'a>>,
+    /// Secret values replaced in the bodies ([`redact`]).
+    pub redacted: u32,
 }
 
 /// Where events go: `event` for each good one, `reject` for each bad one (with a reason).
@@ -239,14 +242,42 @@ fn outer_or<'c>(
 /// Why a line or event was rejected, in words for the rejects file.
 fn json_reason(e: &serde_json::Error) -> String {
     match e.classify() {
+        // Go's decoder would keep the last of two values; which one the log meant is unknown.
+        serde_json::error::Category::Data if e.to_string().starts_with("duplicate field") => {
+            format!("duplicate key: {e}")
+        }
         serde_json::error::Category::Data => format!("field of the wrong type: {e}"),
         _ => format!("not JSON: {e}"),
     }
 }
 
-/// Parses one line (or document) and feeds its events to `sink`. `line` must already be valid
-/// UTF-8 without its line ending.
-pub fn parse_line(line: &str, sink: &mut dyn Sink) {
+/// Parses one line (or document) and feeds its events to `sink`, with the secrets in their
+/// bodies redacted unless `secrets` says to keep them. `line` must already be valid UTF-8
+/// without its line ending.
+pub fn parse_line(line: &str, secrets: &redact::Secrets, sink: &mut dyn Sink) {
+    match secrets {
+        redact::Secrets::Keep => parse_any(line, sink),
+        redact::Secrets::Redact(key) => parse_any(line, &mut Redacting { inner: sink, key }),
+    }
+}
+
+/// Redacts every event on its way to the sink: the one place all shapes pass.
+struct Redacting<'s, 'k> {
+    inner: &'s mut dyn Sink,
+    key: &'k [u8; 32],
+}
+
+impl Sink for Redacting<'_, '_> {
+    fn event(&mut self, event: &mut Event<'_>) {
+        event.redacted += redact::event(event, self.key);
+        self.inner.event(event);
+    }
+    fn reject(&mut self, reason: String) {
+        self.inner.reject(reason);
+    }
+}
+
+fn parse_any(line: &str, sink: &mut dyn Sink) {
     let line = line.strip_prefix('\u{feff}').unwrap_or(line);
     let trimmed = line.trim_start();
     if trimmed.starts_with('[') {
@@ -310,6 +341,14 @@ fn parse_value_at(
         emit(raw::event(doc, &env), at, sink);
         return;
     }
+    // serde skips a value it keeps raw (a body, a wrapper's payload) without a depth limit,
+    // and wrappers recurse here once per level: bound the nesting before either.
+    if too_deep(text.as_bytes()) {
+        sink.reject(at.wrap(format!(
+            "JSON nested deeper than {MAX_NESTING} levels (a crafted line, not an audit event)"
+        )));
+        return;
+    }
     let doc: Doc<'_> = match serde_json::from_str(text) {
         Ok(d) => d,
         Err(e) => {
@@ -354,6 +393,45 @@ fn parse_value_at(
             ));
         }
     }
+}
+
+/// Deepest nesting of objects and arrays accepted in a line (serde_json's own limit for the
+/// values it builds); the fast path takes only lines nested less deep ([`fast`]).
+const MAX_NESTING: usize = 128;
+
+/// Whether `b` nests objects and arrays deeper than [`MAX_NESTING`] (brackets inside strings do
+/// not count). One pass, no recursion, stops at the first level too deep.
+fn too_deep(b: &[u8]) -> bool {
+    let mut depth = 0usize;
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'"' => {
+                // Skip the string: to the next quote not escaped.
+                i += 1;
+                while i < b.len() {
+                    match memchr::memchr2(b'"', b'\\', &b[i..]) {
+                        Some(j) if b[i + j] == b'\\' => i += j + 2,
+                        Some(j) => {
+                            i += j;
+                            break;
+                        }
+                        None => return false,
+                    }
+                }
+            }
+            b'{' | b'[' => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return true;
+                }
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        i += 1;
+    }
+    false
 }
 
 /// Hands a mapped event to the sink, or its reject reason (the event is not moved again).
@@ -475,7 +553,7 @@ pub(crate) mod tests {
 
     pub fn parse(line: &str) -> Collect {
         let mut c = Collect::default();
-        parse_line(line, &mut c);
+        parse_line(line, &redact::Secrets::Keep, &mut c);
         c
     }
 
@@ -643,6 +721,126 @@ pub(crate) mod tests {
             assert!(c.events.is_empty(), "{line}");
             assert_eq!(c.rejects.len(), 1, "{line}");
             assert!(c.rejects[0].contains(want), "{line}: {:?}", c.rejects);
+        }
+    }
+
+    /// Redaction happens where every shape passes: a Secret inside an AKS record (as an escaped
+    /// string) and inside a GKE entry is redacted like a raw one; kept with `Secrets::Keep`.
+    #[test]
+    fn secrets_are_redacted_in_every_shape() {
+        struct Bodies(Vec<String>, u32);
+        impl Sink for Bodies {
+            fn event(&mut self, e: &mut Event<'_>) {
+                self.0
+                    .extend(e.request_object.as_deref().map(str::to_owned));
+                self.1 += e.redacted;
+            }
+            fn reject(&mut self, reason: String) {
+                panic!("unexpected reject: {reason}");
+            }
+        }
+        let raw = r#"{"kind":"Event","auditID":"s1","verb":"create","requestURI":"/api/v1/namespaces/a/secrets","objectRef":{"resource":"secrets","namespace":"a","apiVersion":"v1"},"stageTimestamp":"2026-01-05T00:00:00Z","requestObject":{"kind":"Secret","data":{"k":"c2VjcmV0"}}}"#;
+        let aks = format!(
+            r#"{{"records":[{{"resourceId":"/x/aks1","properties":{{"log":{}}}}}]}}"#,
+            serde_json::to_string(raw).unwrap_or_default()
+        );
+        let gke = r#"{"protoPayload":{"methodName":"io.k8s.core.v1.secrets.create","resourceName":"core/v1/namespaces/a/secrets","authenticationInfo":{"principalEmail":"bob@example.com"},"request":{"@type":"core.k8s.io/v1.Secret","kind":"Secret","data":{"k":"c2VjcmV0"}}},"resource":{"labels":{"cluster_name":"g"}},"timestamp":"2026-01-05T00:00:00Z"}"#;
+        for line in [raw, &aks, gke] {
+            let mut b = Bodies(Vec::new(), 0);
+            parse_line(line, &redact::Secrets::default(), &mut b);
+            assert_eq!((b.0.len(), b.1), (1, 1), "{line}");
+            assert!(b.0[0].contains("<redacted blake3:"), "{:?}", b.0);
+            assert!(!b.0[0].contains("c2VjcmV0"), "{:?}", b.0);
+            let mut b = Bodies(Vec::new(), 0);
+            parse_line(line, &redact::Secrets::Keep, &mut b);
+            assert!(b.0[0].contains("c2VjcmV0") && b.1 == 0, "{:?}", b.0);
+        }
+    }
+
+    /// Hostile lines: each is parsed or rejected with a reason, never a panic or a stack
+    /// overflow (these tests run on a test thread's 2 MiB stack, like the parse workers).
+    #[test]
+    fn hostile_lines_are_rejected_with_a_reason() {
+        const HEAD: &str = r#""kind":"Event","auditID":"h","verb":"get","requestURI":"/x","stageTimestamp":"2026-01-05T00:00:00Z""#;
+        let nest = |open: &str, close: &str, inner: &str, n: usize| {
+            format!("{}{inner}{}", open.repeat(n), close.repeat(n))
+        };
+        let ev = format!("{{{HEAD}}}");
+        let rejects: Vec<(String, &str)> = vec![
+            // Deep nesting inside a body (serde keeps it raw, unbounded) and across wrappers.
+            (
+                format!(r#"{{{HEAD},"requestObject":{}}}"#, nest("[", "]", "", 5000)),
+                "nested deeper than 128",
+            ),
+            (
+                nest(r#"{"kind":"EventList","items":["#, "]}", &ev, 5000),
+                "nested deeper than 128",
+            ),
+            (nest(r#"{"_source":"#, "}", &ev, 5000), "nested deeper than 128"),
+            (nest("[", "]", &ev, 5000), "[0]: "),
+            // Huge numbers.
+            (
+                format!(r#"{{{HEAD},"responseStatus":{{"code":1e999999}}}}"#),
+                "number out of range",
+            ),
+            (
+                format!(r#"{{{HEAD},"responseStatus":{{"code":99999999999}}}}"#),
+                "wrong type",
+            ),
+            (
+                r#"{"logGroup":"/aws/eks/p/cluster","timestamp":9223372036854775807,"message":"{\"kind\":\"Event\",\"auditID\":\"t\"}"}"#.into(),
+                "no timestamp",
+            ),
+            (
+                r#"{"logGroup":"/aws/eks/p/cluster","logEvents":[{"timestamp":-9223372036854775808,"message":"{\"kind\":\"Event\",\"auditID\":\"t\"}"}]}"#.into(),
+                "no timestamp",
+            ),
+            // Duplicate keys of the event.
+            (
+                format!(r#"{{{HEAD},"auditID":"again"}}"#),
+                "duplicate key",
+            ),
+            // A raw NUL byte (JSON forbids control characters in strings).
+            (
+                format!("{{{HEAD},\"userAgent\":\"a\u{0}b\"}}"),
+                "control character",
+            ),
+        ];
+        for (line, want) in &rejects {
+            let c = parse(line);
+            assert!(c.events.is_empty(), "{}", &line[..line.len().min(200)]);
+            assert_eq!(c.rejects.len(), 1, "{}", &line[..line.len().min(200)]);
+            assert!(c.rejects[0].contains(want), "{want}: {:?}", c.rejects);
+        }
+        // Parsed: an escaped NUL and escape sequences are data; huge numbers in a body are kept
+        // as written; a duplicate annotation keeps the last value on both paths (as Go does).
+        let kept = [
+            format!(r#"{{{HEAD},"userAgent":"a\u0000b\u001b[31m"}}"#),
+            format!(
+                r#"{{{HEAD},"requestObject":{{"n":1e999999,"m":123456789012345678901234567890}}}}"#
+            ),
+            format!(
+                r#"{{{HEAD},"annotations":{{"authorization.k8s.io/decision":"forbid","authorization.k8s.io/decision":"allow"}}}}"#
+            ),
+            format!(
+                r#"{{"_source":{{"kubernetes":{{"audit":{{{HEAD},"annotations":{{"authorization_k8s_io/decision":"forbid","authorization_k8s_io/decision":"allow"}}}}}}}}}}"#
+            ),
+            format!(r#"{{{HEAD},"requestObject":{}}}"#, nest("[", "]", "", 120)),
+        ];
+        for line in &kept {
+            let c = parse(line);
+            assert!(c.rejects.is_empty(), "{line}: {:?}", c.rejects);
+            assert_eq!(c.events.len(), 1, "{line}");
+        }
+        assert_eq!(
+            parse(&kept[0]).events[0].user_agent.as_deref(),
+            Some("a\u{0}b\u{1b}[31m")
+        );
+        for line in &kept[2..4] {
+            assert_eq!(
+                parse(line).events[0].authz_decision.as_deref(),
+                Some("allow")
+            );
         }
     }
 

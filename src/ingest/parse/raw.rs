@@ -170,5 +170,6 @@ pub(super) fn event<'a>(doc: Box<Doc<'a>>, env: &Envelope<'_>) -> Result<Event<'
         object_fields,
         source_format: env.format,
         cluster: env.cluster.map(|c| Cow::Owned(c.to_owned())),
+        redacted: 0,
     })
 }
