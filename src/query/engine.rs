@@ -43,6 +43,14 @@ use crate::schema::{event_schema, file_schema};
 /// Default memory limit of the query engine: 512 MiB, beyond which sorts and aggregations spill.
 pub const DEFAULT_MEMORY_LIMIT: usize = 512 << 20;
 
+/// Rows per batch for a memory limit: DataFusion's 8,192 from 256 MiB up, fewer below, down to
+/// 1,024 at 64 MiB. The merge that ends a sort holds a batch of every spilled run and cannot
+/// spill itself: at 8,192 rows of alerts (wide rows: URIs, user agents, details) a 64 MiB hunt
+/// of 16M events failed there.
+fn batch_size(memory_limit: usize) -> usize {
+    (memory_limit / (32 << 10)).clamp(1024, 8192)
+}
+
 /// Target partitions of a query run on a Ballista cluster.
 pub const CLUSTER_PARTITIONS: usize = 16;
 
@@ -369,8 +377,12 @@ impl Engine {
         };
         let mut config = SessionConfig::new()
             .with_target_partitions(partitions)
-            .with_information_schema(true);
+            .with_information_schema(true)
+            .with_batch_size(batch_size(opts.memory_limit));
         let o = config.options_mut();
+        // A sort's reservation for merging its spills, out of a small pool.
+        o.execution.sort_spill_reservation_bytes =
+            (opts.memory_limit / 16).min(o.execution.sort_spill_reservation_bytes);
         o.execution.parquet.pushdown_filters = true;
         o.execution.parquet.reorder_filters = true;
         o.execution.time_zone = Some("+00:00".into());
