@@ -253,16 +253,7 @@ pub async fn hunt_frame(
         let alerts = crate::query::suppression::alerts(engine, r).await?;
         planned.push(frame(alerts, r, &[])?);
     }
-    let df = engine.one_after_another(planned).await?;
-    let df = df.sort(vec![
-        col("event_time").sort(true, true),
-        col("rule_id").sort(true, true),
-        col("alert_id").sort(true, true),
-    ])?;
-    Ok(match limit {
-        Some(n) => df.limit(0, Some(n))?,
-        None => df,
-    })
+    crate::query::hunt::in_alert_order(engine, planned, limit).await
 }
 
 /// Streams `df` (rows of [`frame`]) as alert documents, `@timestamp` the event's time; `rules`

@@ -185,6 +185,16 @@ pub async fn alerts(engine: &Engine, rules: &[Rule], limit: Option<usize>) -> Re
         })?;
         planned.push(df);
     }
+    in_alert_order(engine, planned, limit).await
+}
+
+/// Every rule's alerts of `planned` (one schema) together, ordered by event time, rule and
+/// alert id, at most `limit` of them: the order of `hunt`'s output in every format.
+pub async fn in_alert_order(
+    engine: &Engine,
+    planned: Vec<DataFrame>,
+    limit: Option<usize>,
+) -> Result<DataFrame> {
     let df = engine.one_after_another(planned).await?;
     let df = df.sort(vec![
         col("event_time").sort(true, true),
