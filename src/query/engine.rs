@@ -383,6 +383,10 @@ impl Engine {
         // A sort's reservation for merging its spills, out of a small pool.
         o.execution.sort_spill_reservation_bytes =
             (opts.memory_limit / 16).min(o.execution.sort_spill_reservation_bytes);
+        // No table statistics at planning: they would read every footer in scope before the
+        // scan reads them again, and the rules' plans do not need them (partition values
+        // prune days, page statistics prune rows inside the scan).
+        o.execution.collect_statistics = false;
         o.execution.parquet.pushdown_filters = true;
         o.execution.parquet.reorder_filters = true;
         o.execution.time_zone = Some("+00:00".into());

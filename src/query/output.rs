@@ -154,7 +154,11 @@ impl Destination {
     /// Standard output, or the file (refusing to overwrite it without `force`).
     pub(crate) fn open(&self) -> Result<Box<dyn Write + Send>> {
         match &self.path {
-            None => Ok(Box::new(std::io::BufWriter::new(std::io::stdout()))),
+            // Large writes: alerts are long lines, and stdout flushes at every newline.
+            None => Ok(Box::new(std::io::BufWriter::with_capacity(
+                1 << 16,
+                std::io::stdout(),
+            ))),
             Some(p) => {
                 if p.exists() && !self.force {
                     return Err(Error::Exists(p.clone()));
