@@ -122,15 +122,22 @@ pub fn parse_micros(s: &str) -> Option<i64> {
         _ => return None,
     };
     let secs = days * 86_400 + i64::from(hour * 3600 + min * 60 + sec) - offset_secs;
-    Some(secs * 1_000_000 + micros)
+    // An offset can carry the first or last day of the range out of it (found by fuzzing:
+    // `0000-01-01T00:32:00+02` is in year -1, which no reader prints and reads back).
+    Some(secs * 1_000_000 + micros).filter(|us| RFC3339_RANGE.contains(us))
 }
+
+/// The instants RFC 3339 can write, in microseconds: years 0000 to 9999, UTC.
+const RFC3339_RANGE: std::ops::Range<i64> = {
+    let first = -719_528 * MICROS_PER_DAY; // 0000-01-01
+    let end = 2_932_897 * MICROS_PER_DAY; // 10000-01-01
+    first..end
+};
 
 /// Epoch milliseconds (a CloudWatch `timestamp`) as microseconds, if within the years that
 /// RFC 3339 can write (0000-9999): a huge number is no time, and never overflows.
 pub fn micros_from_millis(ms: i64) -> Option<i64> {
-    let first = days_from_civil(0, 1, 1) * MICROS_PER_DAY;
-    let end = days_from_civil(10_000, 1, 1) * MICROS_PER_DAY;
-    ms.checked_mul(1000).filter(|us| (first..end).contains(us))
+    ms.checked_mul(1000).filter(|us| RFC3339_RANGE.contains(us))
 }
 
 /// `YYYY-MM-DD` of a timestamp in microseconds, UTC.
@@ -205,6 +212,30 @@ mod tests {
             assert_eq!(parse_micros(s), None, "{s}");
         }
         assert!(parse_micros("2024-02-29T00:00:00Z").is_some());
+    }
+
+    #[test]
+    fn range_edges_and_offsets_that_leave_it() {
+        assert_eq!(
+            RFC3339_RANGE.start,
+            days_from_civil(0, 1, 1) * MICROS_PER_DAY
+        );
+        assert_eq!(
+            RFC3339_RANGE.end,
+            days_from_civil(10_000, 1, 1) * MICROS_PER_DAY
+        );
+        assert_eq!(
+            parse_micros("0000-01-01T00:00:00Z"),
+            Some(RFC3339_RANGE.start)
+        );
+        assert_eq!(
+            parse_micros("9999-12-31T23:59:59.999999Z"),
+            Some(RFC3339_RANGE.end - 1)
+        );
+        // Regression (cargo fuzz, target `timestamp`): year -1 after the offset.
+        assert_eq!(parse_micros("0000-01-01T00:32:00+02"), None);
+        assert_eq!(parse_micros("9999-12-31T23:30:00-01:00"), None);
+        assert_eq!(parse_micros("9999-12-31T23:59:60Z"), None);
     }
 
     #[test]
