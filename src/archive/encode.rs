@@ -530,7 +530,7 @@ mod tests {
 
         let file = File::open(&path).unwrap_or_else(|e| panic!("{e}"));
         let reader = ParquetRecordBatchReaderBuilder::try_new(file)
-            .and_then(|b| b.build())
+            .and_then(ParquetRecordBatchReaderBuilder::build)
             .unwrap_or_else(|e| panic!("{e}"));
         let read: Vec<RecordBatch> = reader
             .collect::<std::result::Result<_, _>>()

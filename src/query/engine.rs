@@ -69,7 +69,9 @@ pub enum Data {
 
 impl Data {
     /// An archive if the single path is one, else raw logs (files, directories, globs, `-`).
-    pub fn from_paths(paths: &[String]) -> Result<Self> {
+    /// Standard input is copied to a temporary file, at most `max_input` bytes
+    /// (`--max-input-bytes`): more is refused, so an endless stream cannot fill the disk.
+    pub fn from_paths(paths: &[String], max_input: u64) -> Result<Self> {
         if let [one] = paths {
             let p = Path::new(one);
             if crate::store::is_url(one) {
@@ -93,8 +95,18 @@ impl Data {
         // Every rule (and every query) reads the input again: standard input is copied to a
         // temporary file first, so the second reader does not find it drained.
         if sources.contains(&Source::Stdin) {
+            use std::io::Read as _;
             let mut f = tempfile::NamedTempFile::new()?;
-            std::io::copy(&mut std::io::stdin().lock(), &mut f)?;
+            let copied = std::io::copy(
+                &mut std::io::stdin().lock().take(max_input.saturating_add(1)),
+                &mut f,
+            )?;
+            if copied > max_input {
+                return Err(Error::Usage(format!(
+                    "standard input is larger than --max-input-bytes ({max_input} bytes): \
+                     raise the cap, or give the logs as files"
+                )));
+            }
             let path = f.into_temp_path();
             for s in &mut sources {
                 if *s == Source::Stdin {

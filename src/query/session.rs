@@ -89,7 +89,7 @@ pub struct Prepared {
 
 /// Opens the engine over the data, with no rules (ad-hoc SQL).
 pub async fn open_engine(q: &QueryOptions) -> Result<Engine> {
-    let data = Data::from_paths(&q.paths)?;
+    let data = Data::from_paths(&q.paths, q.scan.max_input)?;
     let eo = EngineOptions {
         memory_limit: q.memory_limit,
         threads: q.scan.threads.max(1),
@@ -120,7 +120,7 @@ pub async fn prepare(q: &QueryOptions, only: &[String], prefilter: bool) -> Resu
         }
         rules.retain(|r| only.contains(&r.id));
     }
-    let data = Data::from_paths(&q.paths)?;
+    let data = Data::from_paths(&q.paths, q.scan.max_input)?;
     let mut scope = q.scope()?;
     // New-terms rules compare with the history before each event: read that far back.
     scope.history = rules.iter().map(|r| r.model.history()).max().unwrap_or(0);

@@ -81,7 +81,7 @@ pub async fn run(a: &ReportOptions) -> Result<()> {
         .into_iter()
         .find(|r| r.id == a.rule)
         .ok_or_else(|| Error::Usage(format!("no rule with id {:?}", a.rule)))?;
-    let data = Data::from_paths(&a.query.paths)?;
+    let data = Data::from_paths(&a.query.paths, a.query.scan.max_input)?;
     let g = Gatherer {
         data,
         opts: EngineOptions {

@@ -194,6 +194,28 @@ fn a_decompression_bomb_stops_at_the_input_cap() {
         "{}",
         r.stderr
     );
+    // So is a hunt's (its copy lets every rule read the input again).
+    let r = fx
+        .run_with_stdin(
+            &["hunt", "-", "--max-input-bytes", "1K"],
+            Some(&[b'\n'; 4096]),
+        )
+        .expect_code(2);
+    assert!(
+        r.stderr
+            .contains("standard input is larger than --max-input-bytes (1024 bytes)"),
+        "{}",
+        r.stderr
+    );
+    // Within the cap, standard input is hunted as a file would be.
+    let denial = std::fs::read(fx.path("denials.jsonl")).unwrap_or_default();
+    let r = fx
+        .run_with_stdin(
+            &["hunt", "-", "--rule", "denied-service-account-request"],
+            Some(&denial),
+        )
+        .ok();
+    assert!(!r.stdout.is_empty(), "{}", r.stderr);
 }
 
 /// Control characters and escape sequences in a field are escaped in the table, never sent to
