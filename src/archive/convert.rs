@@ -33,7 +33,7 @@ use serde::{Deserialize, Serialize};
 use crate::archive::encode::PartFile;
 use crate::archive::encode::writer_props;
 use crate::error::{Error, Result};
-use crate::ingest::input::Source;
+use crate::ingest::input::{Source, spool_stdin};
 use crate::ingest::scan::{Reject, ScanOptions, ScanStats, scan_reader};
 use crate::progress::Progress;
 use crate::schema::{SORT_ORDER, col, file_schema};
@@ -450,20 +450,7 @@ pub fn convert(sources: &[Source], opts: &ConvertOptions) -> Result<ConvertSumma
                     _ => {
                         let spool = tmp_root.join(format!("stdin-{}.spool", std::process::id()));
                         let mut f = File::create(&spool).map_err(out_err(&spool))?;
-                        // Stored bytes are at most the decompressed ones: more than the cap
-                        // can only be refused (an endless stream would fill the disk).
-                        let cap = opts.scan.max_input;
-                        let copied = std::io::copy(
-                            &mut std::io::stdin().lock().take(cap.saturating_add(1)),
-                            &mut f,
-                        )
-                        .map_err(out_err(&spool))?;
-                        if copied > cap {
-                            return Err(Error::Usage(format!(
-                                "standard input is larger than --max-input-bytes ({cap} bytes): \
-                                 raise the cap, or convert the data from files"
-                            )));
-                        }
+                        spool_stdin(&mut f, opts.scan.max_input, out_err(&spool))?;
                         spool
                     }
                 };

@@ -10,6 +10,26 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, Result};
 use crate::store::{Location, ObjectReader};
 
+/// Copies standard input into `to` (a spool file, so the input can be read more than once), at
+/// most `cap` bytes (`--max-input-bytes`): stored bytes are at most the decompressed ones, so
+/// more than the cap can only be refused, and an endless stream would fill the disk. Write and
+/// read errors go through `io_err`.
+pub fn spool_stdin(
+    to: &mut impl std::io::Write,
+    cap: u64,
+    io_err: impl FnOnce(std::io::Error) -> Error,
+) -> Result<()> {
+    let copied = std::io::copy(&mut std::io::stdin().lock().take(cap.saturating_add(1)), to)
+        .map_err(io_err)?;
+    if copied > cap {
+        return Err(Error::Usage(format!(
+            "standard input is larger than --max-input-bytes ({cap} bytes): \
+             raise the cap, or give the logs as files"
+        )));
+    }
+    Ok(())
+}
+
 /// One input: a file, standard input or an object in a bucket.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {

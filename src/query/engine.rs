@@ -95,18 +95,8 @@ impl Data {
         // Every rule (and every query) reads the input again: standard input is copied to a
         // temporary file first, so the second reader does not find it drained.
         if sources.contains(&Source::Stdin) {
-            use std::io::Read as _;
             let mut f = tempfile::NamedTempFile::new()?;
-            let copied = std::io::copy(
-                &mut std::io::stdin().lock().take(max_input.saturating_add(1)),
-                &mut f,
-            )?;
-            if copied > max_input {
-                return Err(Error::Usage(format!(
-                    "standard input is larger than --max-input-bytes ({max_input} bytes): \
-                     raise the cap, or give the logs as files"
-                )));
-            }
+            crate::ingest::input::spool_stdin(&mut f, max_input, Error::Io)?;
             let path = f.into_temp_path();
             for s in &mut sources {
                 if *s == Source::Stdin {
