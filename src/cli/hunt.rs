@@ -10,7 +10,7 @@ use crate::error::{Error, Result};
 use crate::query::ecs;
 use crate::query::engine::Engine;
 use crate::query::hunt::{self, GroupKey};
-use crate::query::output::{Format, write_df};
+use crate::query::output::{Destination, Format, write_df};
 use crate::query::rules;
 use crate::query::session::{open_engine, prepare};
 
@@ -28,6 +28,25 @@ pub struct HuntArgs {
     pub alerts: AlertArgs,
     #[command(flatten)]
     pub out: OutArgs,
+    /// Also write the alerts counted as `stats` counts them (per rule, then account, verb,
+    /// resource, or --by) to FILE, from the same read of the events. Its format follows the
+    /// extension: .csv, .parquet, .ndjson/.jsonl/.json, anything else a text table.
+    #[arg(
+        long,
+        value_name = "FILE",
+        help_heading = "Output",
+        conflicts_with = "limit"
+    )]
+    pub stats: Option<PathBuf>,
+    /// With --stats: group by these keys instead of account, verb, resource.
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        requires = "stats",
+        help_heading = "Output"
+    )]
+    pub by: Vec<GroupKey>,
 }
 
 #[derive(Debug, Args)]
@@ -113,7 +132,33 @@ pub(crate) fn raw_summary(engine: &Engine, q: &QueryArgs) {
     }
 }
 
+/// The format of a `--stats` file, from its extension.
+fn format_of(path: &std::path::Path) -> Format {
+    match path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .as_deref()
+    {
+        Some("csv") => Format::Csv,
+        Some("parquet") => Format::Parquet,
+        Some("ndjson" | "jsonl" | "json") => Format::Ndjson,
+        _ => Format::Table,
+    }
+}
+
 pub async fn run_hunt(a: &HuntArgs) -> Result<i32> {
+    if a.stats.is_some() && a.stats == a.out.output {
+        return Err(Error::Usage(
+            "--stats and --output name the same file: give the counts a file of their own".into(),
+        ));
+    }
+    if a.stats.is_some() && a.out.format() == Format::Ecs {
+        return Err(Error::Usage(
+            "--stats counts the alerts of --format table, ndjson, csv or parquet; \
+             run `audithound stats` beside an ecs hunt"
+                .into(),
+        ));
+    }
     let start = Instant::now();
     let p = prepare(&a.alerts.apply(a.query.options())?, &a.rule, true).await?;
     let n = if a.out.format() == Format::Ecs {
@@ -125,6 +170,33 @@ pub async fn run_hunt(a: &HuntArgs) -> Result<i32> {
             .collect();
         let df = ecs::hunt_frame(&p.engine, &p.rules, a.out.limit).await?;
         ecs::write_hunt(df, &fields, &a.out.destination()).await?
+    } else if let Some(stats) = &a.stats {
+        // One read of the events for both: the alerts are kept (in memory, or a scratch file
+        // when large), and both outputs are written from them.
+        let all = p
+            .engine
+            .keep(hunt::alerts(&p.engine, &p.rules, None).await?)
+            .await?;
+        // Read back from a file in parallel, the rows need their order again.
+        let n = write_df(
+            hunt::in_alert_order(&p.engine, vec![all.clone()], None).await?,
+            a.out.format(),
+            &a.out.destination(),
+            Some(&TABLE_COLUMNS),
+        )
+        .await?;
+        let groups = write_df(
+            hunt::stats_of_alerts(&p.engine, all, &a.by).await?,
+            format_of(stats),
+            &Destination {
+                path: Some(stats.clone()),
+                force: a.out.force,
+            },
+            None,
+        )
+        .await?;
+        eprintln!("{groups} group(s) of alerts in {}", stats.display());
+        n
     } else {
         let df = hunt::alerts(&p.engine, &p.rules, a.out.limit).await?;
         write_df(

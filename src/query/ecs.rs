@@ -241,16 +241,16 @@ pub fn frame(matches: DataFrame, rule: &Rule, keep: &[&str]) -> Result<DataFrame
 }
 
 /// `hunt --format ecs`: every rule's alert documents' rows, ordered by event time, rule and
-/// alert id (as `hunt`'s alerts). Several rules run one after another into temporary Parquet
-/// files, for the reasons [`crate::query::hunt::alerts`] gives.
+/// alert id (as `hunt`'s alerts), from the same matches (the single-event rules in one pass).
+/// Several rules run one after another into temporary Parquet files, for the reasons
+/// [`crate::query::hunt::alerts`] gives.
 pub async fn hunt_frame(
     engine: &Engine,
     rules: &[Rule],
     limit: Option<usize>,
 ) -> Result<DataFrame> {
     let mut planned = Vec::new();
-    for r in rules {
-        let alerts = crate::query::suppression::alerts(engine, r).await?;
+    for (r, alerts) in crate::query::hunt::matches_of(engine, rules).await? {
         planned.push(frame(alerts, r, &[])?);
     }
     crate::query::hunt::in_alert_order(engine, planned, limit).await

@@ -621,6 +621,52 @@ impl Engine {
         Ok(())
     }
 
+    /// Runs `df` (here or on the cluster) once and gives its rows to read again: held in memory
+    /// while they take at most [`KEEP_IN_MEMORY`] bytes (the common case: alerts are few), else
+    /// written to a scratch file as [`Engine::spill`] does. Read back from a file, the rows may
+    /// come in another order: sort them.
+    pub async fn keep(&self, df: DataFrame) -> Result<DataFrame> {
+        self.keep_within(df, KEEP_IN_MEMORY).await
+    }
+
+    /// [`Engine::keep`] with at most `in_memory` bytes held in memory.
+    async fn keep_within(&self, df: DataFrame, in_memory: usize) -> Result<DataFrame> {
+        let schema = Arc::new(df.schema().as_arrow().clone());
+        let mut stream = df.execute_stream().await?;
+        let mut held = Vec::new();
+        let mut bytes = 0;
+        while let Some(b) = stream.next().await {
+            let b = b?;
+            bytes += b.get_array_memory_size();
+            held.push(b);
+            if bytes > in_memory {
+                break;
+            }
+        }
+        if bytes <= in_memory {
+            let table = datafusion::datasource::MemTable::try_new(schema, vec![held])?;
+            return Ok(self.local.read_table(Arc::new(table))?);
+        }
+        let file = self.scratch_dir()?.join("kept.parquet");
+        let out = std::fs::File::create(&file).map_err(|source| Error::Output {
+            path: file.clone(),
+            source,
+        })?;
+        let mut w = datafusion::parquet::arrow::ArrowWriter::try_new(
+            out,
+            Arc::clone(&schema),
+            Some(spill_props()),
+        )?;
+        for b in held {
+            w.write(&b)?;
+        }
+        while let Some(b) = stream.next().await {
+            w.write(&b?)?;
+        }
+        w.close()?;
+        self.read_spilled(&[file], &schema).await
+    }
+
     /// Runs `df` (here or on the cluster) and writes its rows to `file`, in this process, for
     /// [`Engine::read_spilled`]. Intermediate results: fast to write beats small.
     pub async fn spill(&self, df: DataFrame, file: &Path) -> Result<u64> {
@@ -630,11 +676,8 @@ impl Engine {
             path: file.to_path_buf(),
             source,
         })?;
-        let props = datafusion::parquet::file::properties::WriterProperties::builder()
-            .set_compression(datafusion::parquet::basic::Compression::LZ4_RAW)
-            .set_max_row_group_row_count(Some(65_536))
-            .build();
-        let mut w = datafusion::parquet::arrow::ArrowWriter::try_new(out, schema, Some(props))?;
+        let mut w =
+            datafusion::parquet::arrow::ArrowWriter::try_new(out, schema, Some(spill_props()))?;
         let mut rows = 0;
         while let Some(b) = stream.next().await {
             let b = b?;
@@ -684,5 +727,70 @@ impl Engine {
     /// The raw-input report, once a query has read everything.
     pub fn raw_report(&self) -> Option<std::sync::MutexGuard<'_, RawReport>> {
         self.raw.as_ref().and_then(|r| r.lock().ok())
+    }
+}
+
+/// Most bytes of rows [`Engine::keep`] holds in memory before it writes them to a file.
+pub const KEEP_IN_MEMORY: usize = 64 << 20;
+
+/// Parquet settings of intermediate results: fast to write beats small.
+fn spill_props() -> datafusion::parquet::file::properties::WriterProperties {
+    datafusion::parquet::file::properties::WriterProperties::builder()
+        .set_compression(datafusion::parquet::basic::Compression::LZ4_RAW)
+        .set_max_row_group_row_count(Some(65_536))
+        .build()
+}
+
+#[cfg(test)]
+mod tests {
+    use datafusion::arrow::util::pretty::pretty_format_batches;
+    use datafusion::logical_expr::col;
+
+    use crate::query::session::{QueryOptions, prepare};
+
+    /// Kept rows read back the same, held in memory or written to a file.
+    #[tokio::test]
+    async fn kept_rows_are_the_rows_in_memory_or_from_a_file() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let paths = vec![
+            root.join("tests/fixtures/denials.jsonl")
+                .display()
+                .to_string(),
+        ];
+        let p = prepare(&QueryOptions::new(paths), &[], true)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let alerts = crate::query::hunt::alerts(&p.engine, &p.rules, None)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let text = |batches: &[datafusion::arrow::array::RecordBatch]| {
+            pretty_format_batches(batches)
+                .unwrap_or_else(|e| panic!("{e}"))
+                .to_string()
+        };
+        let want = text(
+            &alerts
+                .clone()
+                .collect()
+                .await
+                .unwrap_or_else(|e| panic!("{e}")),
+        );
+        assert!(want.contains("denied-service-account-request"), "{want}");
+        for limit in [super::KEEP_IN_MEMORY, 0] {
+            let kept = p
+                .engine
+                .keep_within(alerts.clone(), limit)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            let sorted = kept
+                .sort(vec![
+                    col("event_time").sort(true, true),
+                    col("rule_id").sort(true, true),
+                    col("alert_id").sort(true, true),
+                ])
+                .unwrap_or_else(|e| panic!("{e}"));
+            let got = text(&sorted.collect().await.unwrap_or_else(|e| panic!("{e}")));
+            assert_eq!(got, want, "held in at most {limit} bytes");
+        }
     }
 }

@@ -135,10 +135,32 @@ pub fn alert_exprs(rule: &Rule, has_details: bool) -> Result<Vec<Expr>> {
 
 /// Alerts of all `rules`, ordered by event time, rule and alert id.
 ///
-/// The single-event rules among several read the events once together ([`pack`]). The rest run
-/// one after another ([`Engine::one_after_another`]), each writing its alerts to a temporary
-/// Parquet file in this process (on a cluster too), merged at the end.
+/// The rules' matches come from [`matches_of`]; each rule's alerts are run one after another
+/// ([`Engine::one_after_another`]), each writing its alerts to a temporary Parquet file in this
+/// process (on a cluster too), merged at the end.
 pub async fn alerts(engine: &Engine, rules: &[Rule], limit: Option<usize>) -> Result<DataFrame> {
+    let mut planned = Vec::new();
+    for (r, matches) in matches_of(engine, rules).await? {
+        let has_details = matches.schema().has_column_with_unqualified_name("details");
+        let mut exprs = alert_exprs(r, has_details)?;
+        exprs.extend(suppression::exprs_of(&matches));
+        let df = matches.select(exprs).map_err(|e| Error::Rule {
+            path: r.path.clone(),
+            message: format!("the rule must return the columns of table audit (SELECT *): {e}"),
+        })?;
+        planned.push(df);
+    }
+    in_alert_order(engine, planned, limit).await
+}
+
+/// Every rule's alerts before their projection: its matches with its exceptions and the
+/// engine's suppression applied (what [`suppression::alerts`] gives one rule). The single-event
+/// rules among several read the events once together ([`pack`]); the rest are planned one by
+/// one.
+pub async fn matches_of<'r>(
+    engine: &Engine,
+    rules: &'r [Rule],
+) -> Result<Vec<(&'r Rule, DataFrame)>> {
     let mut planned = Vec::new();
     let shared = if rules.len() > 1 {
         pack::shareable(engine, rules).await?
@@ -165,27 +187,16 @@ pub async fn alerts(engine: &Engine, rules: &[Rule], limit: Option<usize>) -> Re
                     )
                     .await?;
             }
-            let m = suppression::suppress(engine, s.rule, m).await?;
-            let mut exprs = alert_exprs(s.rule, false)?;
-            exprs.extend(suppression::exprs_of(&m));
-            planned.push(m.select(exprs)?);
+            planned.push((s.rule, suppression::suppress(engine, s.rule, m).await?));
         }
     }
     for r in rules {
         if shared.iter().any(|s| s.rule.id == r.id) {
             continue;
         }
-        let matches = suppression::alerts(engine, r).await?;
-        let has_details = matches.schema().has_column_with_unqualified_name("details");
-        let mut exprs = alert_exprs(r, has_details)?;
-        exprs.extend(suppression::exprs_of(&matches));
-        let df = matches.select(exprs).map_err(|e| Error::Rule {
-            path: r.path.clone(),
-            message: format!("the rule must return the columns of table audit (SELECT *): {e}"),
-        })?;
-        planned.push(df);
+        planned.push((r, suppression::alerts(engine, r).await?));
     }
-    in_alert_order(engine, planned, limit).await
+    Ok(planned)
 }
 
 /// Every rule's alerts of `planned` (one schema) together, ordered by event time, rule and
@@ -256,6 +267,16 @@ pub const DEFAULT_KEYS: [GroupKey; 3] = [GroupKey::Account, GroupKey::Verb, Grou
 /// The rule's matches grouped by `keys`: count, first and last seen, and the distinct
 /// namespaces, source IPs and user agents; largest count first.
 pub async fn stats(engine: &Engine, rule: &Rule, keys: &[GroupKey]) -> Result<DataFrame> {
+    stats_of(
+        engine,
+        suppression::alerts(engine, rule).await?,
+        &unique_keys(keys),
+    )
+    .await
+}
+
+/// Keys without repeats, in the order given; the default keys when none are given.
+fn unique_keys(keys: &[GroupKey]) -> Vec<GroupKey> {
     let mut uniq: Vec<GroupKey> = Vec::new();
     for k in if keys.is_empty() {
         &DEFAULT_KEYS[..]
@@ -266,11 +287,31 @@ pub async fn stats(engine: &Engine, rule: &Rule, keys: &[GroupKey]) -> Result<Da
             uniq.push(*k);
         }
     }
-    stats_of(engine, suppression::alerts(engine, rule).await?, &uniq).await
+    uniq
+}
+
+/// [`stats`] of the alerts of a hunt (frames of [`ALERT_COLUMNS`], any number of rules),
+/// counted per rule: `rule_id` first, then `keys` as `stats` groups them.
+pub async fn stats_of_alerts(
+    engine: &Engine,
+    alerts: DataFrame,
+    keys: &[GroupKey],
+) -> Result<DataFrame> {
+    grouped(engine, alerts, &unique_keys(keys), true).await
 }
 
 /// [`stats`] of matches already planned (the report counts the same matches in other ways).
 pub async fn stats_of(engine: &Engine, matches: DataFrame, keys: &[GroupKey]) -> Result<DataFrame> {
+    grouped(engine, matches, keys, false).await
+}
+
+/// The grouping of [`stats_of`], by `rule_id` first when `per_rule`.
+async fn grouped(
+    engine: &Engine,
+    matches: DataFrame,
+    keys: &[GroupKey],
+    per_rule: bool,
+) -> Result<DataFrame> {
     let keys = if keys.is_empty() {
         &DEFAULT_KEYS[..]
     } else {
@@ -288,14 +329,25 @@ pub async fn stats_of(engine: &Engine, matches: DataFrame, keys: &[GroupKey]) ->
     } else {
         view.to_owned()
     };
+    // Every name and expression here is fixed text of ours, never user input.
+    let mut columns: Vec<(&str, &str)> = Vec::new();
+    if per_rule {
+        columns.push(("rule_id", "rule_id"));
+    }
+    columns.extend(keys.iter().map(|k| k.sql()));
     let mut select = Vec::new();
     let mut group = Vec::new();
-    let mut order = vec!["count DESC".to_owned()];
-    for (i, k) in keys.iter().enumerate() {
-        let (name, expr) = k.sql();
+    let mut order = Vec::new();
+    if per_rule {
+        order.push("\"rule_id\" ASC".to_owned());
+    }
+    order.push("count DESC".to_owned());
+    for (i, (name, expr)) in columns.iter().enumerate() {
         select.push(format!("{expr} AS \"{name}\""));
         group.push((i + 1).to_string());
-        order.push(format!("\"{name}\" ASC NULLS FIRST"));
+        if !(per_rule && i == 0) {
+            order.push(format!("\"{name}\" ASC NULLS FIRST"));
+        }
     }
     let sql = format!(
         "SELECT {keys}, count(*) AS count, min(event_time) AS first_seen, max(event_time) AS last_seen, \

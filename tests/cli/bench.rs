@@ -29,6 +29,7 @@ fn bench_times_every_step_and_cleans_up() {
         "stats (archive)",
         "hunt (raw JSON)",
         "stats (raw JSON)",
+        "hunt --stats (archive)",
         "report (1 day)",
     ] {
         assert!(steps.iter().any(|s| s == want), "no {want} row: {steps:?}");

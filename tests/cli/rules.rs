@@ -207,6 +207,26 @@ fn the_whole_pack_gives_the_same_alerts_raw_and_archived() {
         .collect();
     let alone: BTreeSet<String> = alone.iter().map(|r| s(r, "alert_id").to_owned()).collect();
     assert_eq!(in_pack, alone);
+    // Kibana's alert documents of the pack (read in the same one pass): one per alert.
+    let per_event = |ids: Vec<String>| {
+        let mut m: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
+        for id in ids {
+            *m.entry(id).or_default() += 1;
+        }
+        m
+    };
+    let docs = fx.run(&["hunt", "archive", "--format", "ecs"]).ok().rows();
+    assert_eq!(
+        per_event(
+            docs.iter()
+                .map(|d| d["kubernetes"]["audit"]["auditID"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned())
+                .collect()
+        ),
+        per_event(arch.iter().map(|r| s(r, "audit_id").to_owned()).collect())
+    );
 }
 
 /// `rules test DIR` runs a user folder's golden cases: a passing rule, a rule whose case fails

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use crate::harness::{Fx, RULE, num, s, set, strings};
+use crate::harness::{Fx, RULE, Row, num, s, set, strings};
 
 #[test]
 fn stats_groups_by_account_verb_and_resource() {
@@ -196,4 +196,89 @@ fn stats_by_cluster_after_another_key() {
             .into_iter()
             .collect::<BTreeSet<_>>()
     );
+}
+
+/// `hunt --stats FILE`: the same alerts as a hunt without it, byte for byte, and in FILE the
+/// counts `stats` gives, per rule (a `rule_id` column first), from one read of the events.
+#[test]
+fn hunt_writes_the_stats_of_its_alerts_beside_them() {
+    let fx = Fx::new();
+    fx.copy("denials.jsonl", "denials.jsonl");
+    fx.convert(&["denials.jsonl"], "archive", &[]);
+    let plain = fx
+        .run(&["hunt", "archive", "--format", "ndjson"])
+        .ok()
+        .stdout;
+    let both = fx
+        .run(&[
+            "hunt",
+            "archive",
+            "--format",
+            "ndjson",
+            "--stats",
+            "counts.ndjson",
+        ])
+        .ok();
+    assert_eq!(both.stdout, plain, "--stats changed the alerts");
+    assert!(
+        both.stderr.contains("group(s) of alerts in"),
+        "{}",
+        both.stderr
+    );
+    let counts = crate::harness::ndjson(&String::from_utf8_lossy(&fx.read("counts.ndjson")));
+    let alerts = crate::harness::ndjson(&plain);
+    // Every alert counted once, under its rule.
+    assert_eq!(
+        counts.iter().map(|r| num(r, "count")).sum::<i64>(),
+        alerts.len() as i64
+    );
+    // The seed rule's rows are `stats`'s rows, in its order, with the rule in front.
+    let stats = fx
+        .run(&["stats", "archive", "--format", "ndjson"])
+        .ok()
+        .rows();
+    let seed: Vec<Row> = counts
+        .into_iter()
+        .filter(|r| s(r, "rule_id") == RULE)
+        .map(|mut r| {
+            r.remove("rule_id");
+            r
+        })
+        .collect();
+    assert_eq!(seed, stats);
+
+    // Other formats follow the extension; --by regroups; the file is not overwritten silently.
+    let run = fx
+        .run(&[
+            "hunt",
+            "archive",
+            "--rule",
+            RULE,
+            "-o",
+            "alerts.csv",
+            "--format",
+            "csv",
+            "--stats",
+            "counts.csv",
+            "--by",
+            "verb",
+        ])
+        .ok();
+    let csv = String::from_utf8_lossy(&fx.read("counts.csv")).into_owned();
+    assert_eq!(
+        csv.lines().next(),
+        Some("rule_id,verb,count,first_seen,last_seen,namespaces,source_ips,user_agents"),
+        "{}",
+        run.stderr
+    );
+    let again = fx
+        .run(&["hunt", "archive", "--rule", RULE, "--stats", "counts.csv"])
+        .expect_code(2);
+    assert!(again.stderr.contains("counts.csv"), "{}", again.stderr);
+    // One file for both is refused before anything is written.
+    let same = fx
+        .run(&["hunt", "archive", "-o", "x.ndjson", "--stats", "x.ndjson"])
+        .expect_code(2);
+    assert!(same.stderr.contains("same file"), "{}", same.stderr);
+    assert!(!fx.path("x.ndjson").exists());
 }
