@@ -629,21 +629,30 @@ impl Engine {
         self.keep_within(df, KEEP_IN_MEMORY).await
     }
 
+    /// Batches of `stream` until they take more than `limit` bytes, and whether any are left.
+    async fn read_up_to(
+        stream: &mut datafusion::physical_plan::SendableRecordBatchStream,
+        limit: usize,
+    ) -> Result<(Vec<RecordBatch>, bool)> {
+        let mut held = Vec::new();
+        let mut bytes = 0;
+        while let Some(b) = stream.next().await {
+            let b = compact(&b?)?;
+            bytes += b.get_array_memory_size();
+            held.push(b);
+            if bytes > limit {
+                return Ok((held, true));
+            }
+        }
+        Ok((held, false))
+    }
+
     /// [`Engine::keep`] with at most `in_memory` bytes held in memory.
     async fn keep_within(&self, df: DataFrame, in_memory: usize) -> Result<DataFrame> {
         let schema = Arc::new(df.schema().as_arrow().clone());
         let mut stream = df.execute_stream().await?;
-        let mut held = Vec::new();
-        let mut bytes = 0;
-        while let Some(b) = stream.next().await {
-            let b = b?;
-            bytes += b.get_array_memory_size();
-            held.push(b);
-            if bytes > in_memory {
-                break;
-            }
-        }
-        if bytes <= in_memory {
+        let (held, rest) = Self::read_up_to(&mut stream, in_memory).await?;
+        if !rest {
             let table = datafusion::datasource::MemTable::try_new(schema, vec![held])?;
             return Ok(self.local.read_table(Arc::new(table))?);
         }
@@ -732,6 +741,22 @@ impl Engine {
 
 /// Most bytes of rows [`Engine::keep`] holds in memory before it writes them to a file.
 pub const KEEP_IN_MEMORY: usize = 64 << 20;
+
+/// `b` with its string views copied out of the page buffers they point into: a few rows of a
+/// scan hold (and would count) whole pages of strings.
+fn compact(b: &RecordBatch) -> Result<RecordBatch> {
+    use datafusion::arrow::array::{ArrayRef, AsArray};
+    let columns: Vec<ArrayRef> = b
+        .columns()
+        .iter()
+        .map(|c| match c.data_type() {
+            DataType::Utf8View => Arc::new(c.as_string_view().gc()) as ArrayRef,
+            DataType::BinaryView => Arc::new(c.as_binary_view().gc()) as ArrayRef,
+            _ => Arc::clone(c),
+        })
+        .collect();
+    Ok(RecordBatch::try_new(b.schema(), columns)?)
+}
 
 /// Parquet settings of intermediate results: fast to write beats small.
 fn spill_props() -> datafusion::parquet::file::properties::WriterProperties {
