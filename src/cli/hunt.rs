@@ -147,10 +147,20 @@ fn format_of(path: &std::path::Path) -> Format {
 }
 
 pub async fn run_hunt(a: &HuntArgs) -> Result<i32> {
-    if a.stats.is_some() && a.stats == a.out.output {
-        return Err(Error::Usage(
-            "--stats and --output name the same file: give the counts a file of their own".into(),
-        ));
+    if let Some(stats) = &a.stats {
+        // Checked before the hunt, not after the alerts are written.
+        let same = |o: &PathBuf| {
+            o == stats || (o.canonicalize().ok() == stats.canonicalize().ok() && o.exists())
+        };
+        if a.out.output.as_ref().is_some_and(same) {
+            return Err(Error::Usage(
+                "--stats and --output name the same file: give the counts a file of their own"
+                    .into(),
+            ));
+        }
+        if stats.exists() && !a.out.force {
+            return Err(Error::Exists(stats.clone()));
+        }
     }
     if a.stats.is_some() && a.out.format() == Format::Ecs {
         return Err(Error::Usage(

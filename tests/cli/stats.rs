@@ -271,10 +271,12 @@ fn hunt_writes_the_stats_of_its_alerts_beside_them() {
         "{}",
         run.stderr
     );
+    // An existing counts file is refused before the hunt writes any alert.
     let again = fx
         .run(&["hunt", "archive", "--rule", RULE, "--stats", "counts.csv"])
         .expect_code(2);
     assert!(again.stderr.contains("counts.csv"), "{}", again.stderr);
+    assert!(again.stdout.is_empty(), "{}", again.stdout);
     // One file for both is refused before anything is written.
     let same = fx
         .run(&["hunt", "archive", "-o", "x.ndjson", "--stats", "x.ndjson"])
