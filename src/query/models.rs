@@ -201,7 +201,7 @@ async fn new_terms(
             .apply(engine, rule, Level::Matches, df, engine.scope.from)
             .await?;
     }
-    // The window sorts whole rows: the bodies, which no alert shows, are not carried through it
+    // The bodies, which no alert shows, are not carried through the join back to whole rows
     // (they are most of an event's bytes).
     let light: Vec<Expr> = df
         .schema()
