@@ -631,7 +631,7 @@ impl Engine {
 
     /// Batches of `stream` until they take more than `limit` bytes, and whether any are left.
     async fn read_up_to(
-        stream: &mut datafusion::physical_plan::SendableRecordBatchStream,
+        stream: &mut SendableRecordBatchStream,
         limit: usize,
     ) -> Result<(Vec<RecordBatch>, bool)> {
         let mut held = Vec::new();
@@ -657,22 +657,7 @@ impl Engine {
             return Ok(self.local.read_table(Arc::new(table))?);
         }
         let file = self.scratch_dir()?.join("kept.parquet");
-        let out = std::fs::File::create(&file).map_err(|source| Error::Output {
-            path: file.clone(),
-            source,
-        })?;
-        let mut w = datafusion::parquet::arrow::ArrowWriter::try_new(
-            out,
-            Arc::clone(&schema),
-            Some(spill_props()),
-        )?;
-        for b in held {
-            w.write(&b)?;
-        }
-        while let Some(b) = stream.next().await {
-            w.write(&b?)?;
-        }
-        w.close()?;
+        write_spill(&file, Arc::clone(&schema), held, stream).await?;
         self.read_spilled(&[file], &schema).await
     }
 
@@ -680,21 +665,8 @@ impl Engine {
     /// [`Engine::read_spilled`]. Intermediate results: fast to write beats small.
     pub async fn spill(&self, df: DataFrame, file: &Path) -> Result<u64> {
         let schema = Arc::new(df.schema().as_arrow().clone());
-        let mut stream = df.execute_stream().await?;
-        let out = std::fs::File::create(file).map_err(|source| Error::Output {
-            path: file.to_path_buf(),
-            source,
-        })?;
-        let mut w =
-            datafusion::parquet::arrow::ArrowWriter::try_new(out, schema, Some(spill_props()))?;
-        let mut rows = 0;
-        while let Some(b) = stream.next().await {
-            let b = b?;
-            rows += b.num_rows() as u64;
-            w.write(&b)?;
-        }
-        w.close()?;
-        Ok(rows)
+        let stream = df.execute_stream().await?;
+        write_spill(file, schema, Vec::new(), stream).await
     }
 
     /// The rows of Parquet `files` written by [`Engine::spill`] with `schema`, read in this
@@ -758,12 +730,35 @@ fn compact(b: &RecordBatch) -> Result<RecordBatch> {
     Ok(RecordBatch::try_new(b.schema(), columns)?)
 }
 
-/// Parquet settings of intermediate results: fast to write beats small.
-fn spill_props() -> datafusion::parquet::file::properties::WriterProperties {
-    datafusion::parquet::file::properties::WriterProperties::builder()
+/// Writes `held`, then the rest of `stream`, to Parquet `file` as an intermediate result (fast
+/// to write beats small); returns the number of rows.
+async fn write_spill(
+    file: &Path,
+    schema: SchemaRef,
+    held: Vec<RecordBatch>,
+    mut stream: SendableRecordBatchStream,
+) -> Result<u64> {
+    let out = std::fs::File::create(file).map_err(|source| Error::Output {
+        path: file.to_path_buf(),
+        source,
+    })?;
+    let props = datafusion::parquet::file::properties::WriterProperties::builder()
         .set_compression(datafusion::parquet::basic::Compression::LZ4_RAW)
         .set_max_row_group_row_count(Some(65_536))
-        .build()
+        .build();
+    let mut w = datafusion::parquet::arrow::ArrowWriter::try_new(out, schema, Some(props))?;
+    let mut rows = 0;
+    for b in held {
+        rows += b.num_rows() as u64;
+        w.write(&b)?;
+    }
+    while let Some(b) = stream.next().await {
+        let b = b?;
+        rows += b.num_rows() as u64;
+        w.write(&b)?;
+    }
+    w.close()?;
+    Ok(rows)
 }
 
 #[cfg(test)]

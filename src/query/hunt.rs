@@ -267,12 +267,7 @@ pub const DEFAULT_KEYS: [GroupKey; 3] = [GroupKey::Account, GroupKey::Verb, Grou
 /// The rule's matches grouped by `keys`: count, first and last seen, and the distinct
 /// namespaces, source IPs and user agents; largest count first.
 pub async fn stats(engine: &Engine, rule: &Rule, keys: &[GroupKey]) -> Result<DataFrame> {
-    stats_of(
-        engine,
-        suppression::alerts(engine, rule).await?,
-        &unique_keys(keys),
-    )
-    .await
+    stats_of(engine, suppression::alerts(engine, rule).await?, keys).await
 }
 
 /// Keys without repeats, in the order given; the default keys when none are given.
@@ -297,7 +292,7 @@ pub async fn stats_of_alerts(
     alerts: DataFrame,
     keys: &[GroupKey],
 ) -> Result<DataFrame> {
-    grouped(engine, alerts, &unique_keys(keys), true).await
+    grouped(engine, alerts, keys, true).await
 }
 
 /// [`stats`] of matches already planned (the report counts the same matches in other ways).
@@ -312,11 +307,7 @@ async fn grouped(
     keys: &[GroupKey],
     per_rule: bool,
 ) -> Result<DataFrame> {
-    let keys = if keys.is_empty() {
-        &DEFAULT_KEYS[..]
-    } else {
-        keys
-    };
+    let keys = &unique_keys(keys);
     let view = "audithound_matches";
     let _ = engine.ctx.deregister_table(view)?;
     engine.ctx.register_table(view, matches.into_view())?;
