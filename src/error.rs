@@ -39,6 +39,10 @@ pub enum Error {
     Archive { path: PathBuf, reason: String },
     #[error("rule {path}: {message}")]
     Rule { path: String, message: String },
+    /// A query failed while it ran: `what` names the rule (or the rules' shared pass), as
+    /// several run one after another in one command.
+    #[error("{what} failed: {message}")]
+    Running { what: String, message: String },
     #[error("{0}")]
     Usage(String),
     /// A request to object storage failed (after `object_store`'s retries); `message` is redacted.
@@ -61,3 +65,25 @@ pub enum Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// This error as [`Error::Running`] of `what`, with a hint when the memory limit stopped it.
+    #[must_use]
+    pub fn running(self, what: impl Into<String>) -> Self {
+        let exhausted = matches!(
+            &self,
+            Error::DataFusion(e)
+                if matches!(e.find_root(), datafusion::error::DataFusionError::ResourcesExhausted(_))
+        );
+        let hint = if exhausted {
+            " (raise --memory-limit, e.g. --memory-limit 2G, or run the other rules without \
+             this one by naming them with --rule)"
+        } else {
+            ""
+        };
+        Error::Running {
+            what: what.into(),
+            message: format!("{self}{hint}"),
+        }
+    }
+}

@@ -189,7 +189,7 @@ pub async fn run_hunt(a: &HuntArgs) -> Result<i32> {
             .await?;
         // Read back from a file in parallel, the rows need their order again.
         let n = write_df(
-            hunt::in_alert_order(&p.engine, vec![all.clone()], None).await?,
+            hunt::in_alert_order(&p.engine, vec![(None, all.clone())], None).await?,
             a.out.format(),
             &a.out.destination(),
             Some(&TABLE_COLUMNS),

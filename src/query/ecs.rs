@@ -251,7 +251,7 @@ pub async fn hunt_frame(
 ) -> Result<DataFrame> {
     let mut planned = Vec::new();
     for (r, alerts) in crate::query::hunt::matches_of(engine, rules).await? {
-        planned.push(frame(alerts, r, &[])?);
+        planned.push((Some(r), frame(alerts, r, &[])?));
     }
     crate::query::hunt::in_alert_order(engine, planned, limit).await
 }

@@ -19,9 +19,9 @@ use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::listing::{
     ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
 };
-use datafusion::execution::TaskContext;
 use datafusion::execution::memory_pool::FairSpillPool;
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+use datafusion::execution::{SessionStateBuilder, TaskContext};
 use datafusion::logical_expr::{Expr, LogicalPlan, col, lit};
 use datafusion::physical_plan::SendableRecordBatchStream;
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
@@ -36,8 +36,8 @@ use crate::error::{Error, Result};
 use crate::ingest::input::{Source, expand};
 use crate::ingest::scan::{Reject, ScanOptions, ScanStats, scan_source};
 use crate::ingest::timestamp::{MICROS_PER_DAY, date_string, parse_micros};
-use crate::query::functions;
 use crate::query::rules::{self, Rule};
+use crate::query::{functions, narrow};
 use crate::schema::{event_schema, file_schema};
 
 /// Default memory limit of the query engine: 512 MiB, beyond which sorts and aggregations spill.
@@ -395,7 +395,14 @@ impl Engine {
         // The generic dialect reads an unquoted `cluster` (a partition column) as a keyword
         // after a comma; PostgreSQL's does not, and parses everything our rules use.
         o.sql_parser.dialect = datafusion::config::Dialect::PostgreSQL;
-        let ctx = SessionContext::new_with_config_rt(config, runtime);
+        let mut state = SessionStateBuilder::new()
+            .with_config(config)
+            .with_runtime_env(runtime)
+            .with_default_features();
+        if opts.scheduler.is_none() {
+            state = state.with_physical_optimizer_rule(Arc::new(narrow::Narrowing));
+        }
+        let ctx = SessionContext::new_with_state(state.build());
         let local = ctx.clone();
         // On a cluster: the same session, planned by Ballista. Tables are registered after
         // this step, which rebuilds the default catalog.
@@ -687,17 +694,24 @@ impl Engine {
     /// gives their rows together: one plan holding them all would share the memory pool among
     /// all their sorts and aggregations at once (a pack of 58 rules failed at 512 MiB that
     /// way), and Ballista 55 never finishes a job whose plan is a union of several scans.
-    pub async fn one_after_another(&self, mut planned: Vec<DataFrame>) -> Result<DataFrame> {
+    /// A failure names the rule whose frame it was (`planned` pairs each frame with it).
+    pub async fn one_after_another(
+        &self,
+        mut planned: Vec<(Option<&Rule>, DataFrame)>,
+    ) -> Result<DataFrame> {
         match planned.len() {
             0 => Err(Error::Usage("no rules to run".into())),
-            1 => Ok(planned.remove(0)),
+            1 => Ok(planned.remove(0).1),
             _ => {
-                let schema = Arc::new(planned[0].schema().as_arrow().clone());
+                let schema = Arc::new(planned[0].1.schema().as_arrow().clone());
                 let dir = self.scratch_dir()?;
                 let mut files = Vec::new();
-                for (i, df) in planned.into_iter().enumerate() {
+                for (i, (rule, df)) in planned.into_iter().enumerate() {
                     let file = dir.join(format!("part-{i:03}.parquet"));
-                    self.spill(df, &file).await?;
+                    self.spill(df, &file).await.map_err(|e| match rule {
+                        Some(r) => e.running(format!("rule {} ({})", r.id, r.path)),
+                        None => e,
+                    })?;
                     files.push(file);
                 }
                 self.read_spilled(&files, &schema).await

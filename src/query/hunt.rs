@@ -148,7 +148,7 @@ pub async fn alerts(engine: &Engine, rules: &[Rule], limit: Option<usize>) -> Re
             path: r.path.clone(),
             message: format!("the rule must return the columns of table audit (SELECT *): {e}"),
         })?;
-        planned.push(df);
+        planned.push((Some(r), df));
     }
     in_alert_order(engine, planned, limit).await
 }
@@ -172,7 +172,13 @@ pub async fn matches_of<'r>(
         let matches = pack::shared_matches(engine, &shared).await?;
         let schema = std::sync::Arc::new(matches.schema().as_arrow().clone());
         let file = engine.scratch_dir()?.join("matches.parquet");
-        engine.spill(matches, &file).await?;
+        engine.spill(matches, &file).await.map_err(|e| {
+            e.running(format!(
+                "the one pass of {} single-event rules ({}, ...)",
+                shared.len(),
+                shared.first().map_or("", |s| s.rule.id.as_str())
+            ))
+        })?;
         let all = engine.read_spilled(&[file], &schema).await?;
         for (i, s) in shared.iter().enumerate() {
             let mut m = pack::rule_matches(all.clone(), i, shared.len())?;
@@ -203,7 +209,7 @@ pub async fn matches_of<'r>(
 /// alert id, at most `limit` of them: the order of `hunt`'s output in every format.
 pub async fn in_alert_order(
     engine: &Engine,
-    planned: Vec<DataFrame>,
+    planned: Vec<(Option<&Rule>, DataFrame)>,
     limit: Option<usize>,
 ) -> Result<DataFrame> {
     let df = engine.one_after_another(planned).await?;

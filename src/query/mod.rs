@@ -7,7 +7,8 @@
 //! [`output`] renders a query's result as a table, NDJSON, CSV or Parquet. [`models`] runs each
 //! rule's execution model (single event, aggregation, sequence, new terms); [`pack`] runs the
 //! single-event rules of a pack in one pass over the events; [`functions`] adds the
-//! SQL functions rules use (`url_decode`, `json_build_object`). [`replay`] runs a rule on Elastic's
+//! SQL functions rules use (`url_decode`, `json_build_object`); [`narrow`] hands each filter and
+//! projection expression only the columns it reads, and [`regex_match`] compiles their regexes once. [`replay`] runs a rule on Elastic's
 //! schedule (executions, look-back, cap, deduplication) and [`ecs`] writes alerts as Kibana's
 //! alert documents. [`exceptions`] removes what Elastic's exception lists match, [`fields`]
 //! resolves ECS field names to columns, [`suppression`] keeps one alert per group.
@@ -20,8 +21,10 @@ pub mod functions;
 pub mod golden;
 pub mod hunt;
 pub mod models;
+pub mod narrow;
 pub mod output;
 pub mod pack;
+pub mod regex_match;
 pub mod replay;
 pub mod rules;
 pub mod session;
