@@ -234,8 +234,15 @@ SELECT f.*,
                          'namespace_values', g.namespace_values, 'user_name_values', g.user_name_values,
                          'user_groups_values', g.user_groups_values,
                          'request_uri_values', g.request_uri_values) AS details
-FROM g
+FROM (                 -- each group with the two first window ends its events can have (an
+                       -- event's first end is date_bin + 5 minutes; a window holds events
+                       -- whose first end is its own end or the one before): join keys that
+                       -- leave each event a handful of candidate groups, not every window of
+                       -- its key
+  SELECT *, unnest(make_array(window_end, window_end - INTERVAL '5 minutes')) AS first_end FROM g
+) g
 JOIN f ON coalesce(nullif(f.user_agent, ''), '') = g.k_agent
+      AND date_bin(INTERVAL '5 minutes', f.event_time) + INTERVAL '5 minutes' = g.first_end
       AND f.event_time >= g.window_end - INTERVAL '6 minutes'
       AND f.event_time < g.window_end
       AND (array_has(f.source_ips, g.k_ip)

@@ -136,10 +136,17 @@ SELECT f.*,
                          'count', g.event_count, 'unique_credentials', g.unique_credentials,
                          'secrets_names', g.secrets_names, 'namespaces', g.namespaces,
                          'outcome', g.outcome) AS details
-FROM g
+FROM (                 -- each group with the two first window ends its events can have (an
+                       -- event's first end is date_bin + 5 minutes; a window holds events
+                       -- whose first end is its own end or the one before): join keys that
+                       -- leave each event a handful of candidate groups, not every window of
+                       -- its key
+  SELECT *, unnest(make_array(window_end, window_end - INTERVAL '5 minutes')) AS first_end FROM g
+) g
 JOIN f ON f.user_name = g.k_user
       AND f.source_ips[1] = g.k_ip
       AND coalesce(nullif(f.user_agent, ''), '') = g.k_agent
+      AND date_bin(INTERVAL '5 minutes', f.event_time) + INTERVAL '5 minutes' = g.first_end
       AND f.event_time >= g.window_end - INTERVAL '6 minutes'
       AND f.event_time < g.window_end
 -- one alert per (group, window): its earliest event
