@@ -780,20 +780,12 @@ mod tests {
     use datafusion::arrow::util::pretty::pretty_format_batches;
     use datafusion::logical_expr::col;
 
-    use crate::query::session::{QueryOptions, prepare};
+    use crate::query::session::prepared_over;
 
     /// Kept rows read back the same, held in memory or written to a file.
     #[tokio::test]
     async fn kept_rows_are_the_rows_in_memory_or_from_a_file() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let paths = vec![
-            root.join("tests/fixtures/denials.jsonl")
-                .display()
-                .to_string(),
-        ];
-        let p = prepare(&QueryOptions::new(paths), &[], true)
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
+        let p = prepared_over(&["tests/fixtures/denials.jsonl"]).await;
         let alerts = crate::query::hunt::alerts(&p.engine, &p.rules, None)
             .await
             .unwrap_or_else(|e| panic!("{e}"));

@@ -170,7 +170,7 @@ mod tests {
     use datafusion::arrow::array::AsArray;
 
     use crate::query::hunt;
-    use crate::query::session::{QueryOptions, prepare};
+    use crate::query::session::prepared_over;
 
     async fn alert_ids(
         p: &crate::query::session::Prepared,
@@ -204,19 +204,12 @@ mod tests {
     /// The pack's one pass raises exactly what each rule raises on its own.
     #[tokio::test]
     async fn one_pass_equals_each_rule_alone() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let paths = vec![
-            root.join("data/kube-apiserver-audit.jsonl.gz")
-                .display()
-                .to_string(),
-            root.join("tests/fixtures/realdata").display().to_string(),
-            root.join("tests/fixtures/denials.jsonl")
-                .display()
-                .to_string(),
-        ];
-        let p = prepare(&QueryOptions::new(paths), &[], true)
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
+        let p = prepared_over(&[
+            "data/kube-apiserver-audit.jsonl.gz",
+            "tests/fixtures/realdata",
+            "tests/fixtures/denials.jsonl",
+        ])
+        .await;
         let shared = super::shareable(&p.engine, &p.rules)
             .await
             .unwrap_or_else(|e| panic!("{e}"));

@@ -156,3 +156,17 @@ pub async fn prepare(q: &QueryOptions, only: &[String], prefilter: bool) -> Resu
     }
     Ok(Prepared { engine, rules })
 }
+
+/// For tests: a session over `files` of this repository (paths from its root), with every
+/// shipped rule and the raw-input prefilter on.
+#[cfg(test)]
+pub async fn prepared_over(files: &[&str]) -> Prepared {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let paths = files
+        .iter()
+        .map(|f| root.join(f).display().to_string())
+        .collect();
+    prepare(&QueryOptions::new(paths), &[], true)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+}

@@ -54,6 +54,25 @@ fn with_item(fx: &Fx, entries: &str, extra: &str) -> BTreeSet<String> {
     audit_ids(&hunt(fx, &["--exceptions", "item.toml"]).rows())
 }
 
+/// `report` of 2026-01-05 over denials.jsonl with the exception export and `extra`: the run
+/// and its report.json.
+fn report_of_jan_5(fx: &Fx, extra: &[&str]) -> (crate::harness::Run, Value) {
+    let mut args = vec![
+        "report",
+        "denials.jsonl",
+        "--date",
+        "2026-01-05",
+        "--out",
+        "rep",
+        "--exceptions",
+        "export.ndjson",
+    ];
+    args.extend_from_slice(extra);
+    let run = fx.run(&args).ok();
+    let rep: Value = serde_json::from_slice(&fx.read("rep/report.json")).unwrap_or_default();
+    (run, rep)
+}
+
 fn all_but(removed: &[&str]) -> BTreeSet<String> {
     crate::harness::DENIAL_MATCHES
         .iter()
@@ -313,19 +332,7 @@ fn exceptions_apply_to_stats_replay_and_report() {
     assert_eq!(summary["alerts_raised"], 3);
     assert!(replay.stderr.contains("item payments-reads"));
 
-    let report = fx
-        .run(&[
-            "report",
-            "denials.jsonl",
-            "--date",
-            "2026-01-05",
-            "--out",
-            "rep",
-            "--exceptions",
-            "export.ndjson",
-        ])
-        .ok();
-    let rep: Value = serde_json::from_slice(&fx.read("rep/report.json")).unwrap_or_default();
+    let (report, rep) = report_of_jan_5(&fx, &[]);
     // On 2026-01-05: six matches, five of them excepted.
     assert_eq!(rep["denials"], 1, "{rep}");
     assert!(
@@ -579,21 +586,7 @@ fn replay_suppresses_per_execution_and_per_window() {
 #[test]
 fn report_takes_both() {
     let fx = fx();
-    let run = fx
-        .run(&[
-            "report",
-            "denials.jsonl",
-            "--date",
-            "2026-01-05",
-            "--out",
-            "rep",
-            "--exceptions",
-            "export.ndjson",
-            "--suppress-by",
-            "user.name",
-        ])
-        .ok();
-    let rep: Value = serde_json::from_slice(&fx.read("rep/report.json")).unwrap_or_default();
+    let (run, rep) = report_of_jan_5(&fx, &["--suppress-by", "user.name"]);
     assert_eq!(rep["denials"], 1, "{rep}");
     assert!(
         run.stderr.contains("suppression by user.name"),

@@ -134,6 +134,20 @@ fn agrees_with_reference(
     summary
 }
 
+/// Each alert document's `@timestamp` and audit id, in output order.
+fn time_and_audit_id(docs: &[Row]) -> Vec<(&str, &str)> {
+    docs.iter()
+        .map(|d| {
+            (
+                d["@timestamp"].as_str().unwrap_or_default(),
+                d["kubernetes"]["audit"]["auditID"]
+                    .as_str()
+                    .unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
 fn by_time(rows: &[Row]) -> BTreeMap<String, (i64, i64, i64, i64)> {
     rows.iter()
         .map(|r| {
@@ -185,17 +199,7 @@ fn window_edges_and_the_overlap() {
         ])
         .ok()
         .rows();
-    let raised: Vec<(&str, &str)> = docs
-        .iter()
-        .map(|d| {
-            (
-                d["@timestamp"].as_str().unwrap_or_default(),
-                d["kubernetes"]["audit"]["auditID"]
-                    .as_str()
-                    .unwrap_or_default(),
-            )
-        })
-        .collect();
+    let raised = time_and_audit_id(&docs);
     assert_eq!(
         raised,
         [
@@ -403,17 +407,7 @@ fn ecs_input_is_scheduled_on_its_ingest_time() {
     assert_eq!(s(&rows[0], "ingested_time"), "2026-01-05T00:03:00.000000Z");
     for input in ["ecs.ndjson", "archive"] {
         let docs = fx.run(&["replay", input, "--format", "ecs"]).ok().rows();
-        let raised: Vec<(&str, &str)> = docs
-            .iter()
-            .map(|d| {
-                (
-                    d["@timestamp"].as_str().unwrap_or_default(),
-                    d["kubernetes"]["audit"]["auditID"]
-                        .as_str()
-                        .unwrap_or_default(),
-                )
-            })
-            .collect();
+        let raised = time_and_audit_id(&docs);
         assert_eq!(
             raised,
             [
