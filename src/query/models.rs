@@ -249,17 +249,17 @@ async fn new_terms(
     let mut slim = df.clone().select(
         slim_names
             .iter()
-            .map(|n| column(n).alias(format!("__k_{n}")))
+            .map(|n| column(n).alias(key_name(n)))
             .collect::<Vec<_>>(),
     )?;
     let mut terms = Vec::new();
     for (i, f) in fields.iter().enumerate() {
         let is_list = slim
             .schema()
-            .field_with_unqualified_name(&format!("__k_{f}"))
+            .field_with_unqualified_name(&key_name(f))
             .is_ok_and(|field| matches!(field.data_type(), DataType::List(_)));
         let name = format!("__term_{i}");
-        slim = slim.with_column(&name, column(&format!("__k_{f}")))?;
+        slim = slim.with_column(&name, key(f))?;
         if is_list {
             slim = slim.unnest_columns_with_options(
                 &[name.as_str()],
@@ -270,14 +270,14 @@ async fn new_terms(
         slim = slim.filter(nullif(column(&name), lit("")).is_not_null())?;
         terms.push(name);
     }
-    let time = column("__k_event_time");
+    let time = key("event_time");
     let prev = lag(time.clone(), Some(1), None)
         .partition_by(terms.iter().map(|t| column(t)).collect())
         .order_by(vec![
             time.clone().sort(true, true),
-            column("__k_audit_id").sort(true, true),
-            column("__k_source_file").sort(true, true),
-            column("__k_source_line").sort(true, true),
+            key("audit_id").sort(true, true),
+            key("source_file").sort(true, true),
+            key("source_line").sort(true, true),
         ])
         .build()?;
     slim = slim.with_column("__previous", prev)?;
@@ -287,10 +287,7 @@ async fn new_terms(
             .is_null()
             .or(micros(col("__previous")).lt(micros(time) - lit(history))),
     )?;
-    let mut keep: Vec<Expr> = IDENTITY
-        .iter()
-        .map(|n| column(&format!("__k_{n}")))
-        .collect();
+    let mut keep: Vec<Expr> = IDENTITY.iter().map(|n| key(n)).collect();
     keep.extend(terms.iter().map(|t| column(t)));
     keep.push(col("__previous"));
     let found = slim.select(keep)?;
@@ -299,7 +296,7 @@ async fn new_terms(
         .iter()
         .map(|n| {
             datafusion::logical_expr::binary_expr(
-                column(&format!("__k_{n}")),
+                key(n),
                 datafusion::logical_expr::Operator::IsNotDistinctFrom,
                 column(n),
             )
@@ -308,10 +305,7 @@ async fn new_terms(
     let mut joined = found.join_on(df, datafusion::logical_expr::JoinType::Inner, on)?;
     // Events that are the same in every identity column (a record repeated in one line) are
     // one row of the window, of which the first was new and the others not: keep one.
-    let mut partition: Vec<Expr> = IDENTITY
-        .iter()
-        .map(|n| column(&format!("__k_{n}")))
-        .collect();
+    let mut partition: Vec<Expr> = IDENTITY.iter().map(|n| key(n)).collect();
     partition.extend(terms.iter().map(|t| column(t)));
     let first = datafusion::functions_window::expr_fn::row_number()
         .partition_by(partition)
@@ -337,6 +331,16 @@ async fn new_terms(
     let mut out = event_columns;
     out.push(details.alias("details"));
     Ok(joined.select(out)?)
+}
+
+/// The name a column of the audit table takes in a new-terms rule's slim window.
+fn key_name(column: &str) -> String {
+    format!("__k_{column}")
+}
+
+/// The column `name` in a new-terms rule's slim window (see [`key_name`]).
+fn key(name: &str) -> Expr {
+    column(&key_name(name))
 }
 
 /// What tells two events apart in a new-terms rule's window: its order, and the join back to

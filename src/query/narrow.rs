@@ -245,25 +245,23 @@ fn narrow_filter(filter: &FilterExec) -> Result<Option<Arc<dyn ExecutionPlan>>> 
     let input = filter.input().schema();
     let compiled = regex_match::compile(filter.predicate(), &input);
     let predicate = compiled.as_ref().unwrap_or(filter.predicate());
-    let Some(narrow) = Narrow::wrap(predicate, &input) else {
-        return compiled
-            .map(|p| {
-                let rebuilt = FilterExecBuilder::from(filter).with_predicate(p).build()?;
-                Ok(Arc::new(rebuilt) as Arc<dyn ExecutionPlan>)
-            })
-            .transpose();
-    };
-    let equalities: Vec<Arc<dyn PhysicalExpr>> = split_conjunction(predicate)
-        .into_iter()
-        .filter(|e| {
-            e.downcast_ref::<BinaryExpr>()
-                .is_some_and(|b| *b.op() == Operator::Eq)
-        })
-        .cloned()
-        .collect();
-    let predicate = match conjunction_opt(equalities) {
-        Some(eq) => Arc::new(BinaryExpr::new(narrow, Operator::And, eq)) as Arc<dyn PhysicalExpr>,
-        None => narrow,
+    let predicate = match (Narrow::wrap(predicate, &input), compiled.clone()) {
+        (Some(narrow), _) => {
+            let equalities: Vec<Arc<dyn PhysicalExpr>> = split_conjunction(predicate)
+                .into_iter()
+                .filter(|e| {
+                    e.downcast_ref::<BinaryExpr>()
+                        .is_some_and(|b| *b.op() == Operator::Eq)
+                })
+                .cloned()
+                .collect();
+            match conjunction_opt(equalities) {
+                Some(eq) => Arc::new(BinaryExpr::new(narrow, Operator::And, eq)),
+                None => narrow,
+            }
+        }
+        (None, Some(compiled)) => compiled,
+        (None, None) => return Ok(None),
     };
     let rebuilt = FilterExecBuilder::from(filter)
         .with_predicate(predicate)
