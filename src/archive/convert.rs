@@ -311,6 +311,22 @@ struct PartitionWriter<'a> {
     encoder: Option<Encoder>,
 }
 
+/// The bytes a batch's values take. Not its buffers' capacities: those depend on how the
+/// parser sized its builders, which depends on which worker parsed the block before, so on the
+/// thread count. Chunks are cut by this size, and a chunk is a row group, so the archive's bytes
+/// would change with the machine's cores.
+fn data_size(batch: &RecordBatch) -> usize {
+    batch
+        .columns()
+        .iter()
+        .map(|c| {
+            c.to_data()
+                .get_slice_memory_size()
+                .unwrap_or_else(|_| c.get_array_memory_size())
+        })
+        .sum()
+}
+
 impl PartitionWriter<'_> {
     fn push(&mut self, batch: &RecordBatch) -> Result<()> {
         let clusters = batch.column(col::CLUSTER).as_string::<i32>();
@@ -331,7 +347,7 @@ impl PartitionWriter<'_> {
                 take_record_batch(batch, &datafusion::arrow::array::UInt32Array::from(idx))?
             };
             let part = part.project(&file_cols)?;
-            let size = part.get_array_memory_size();
+            let size = data_size(&part);
             let e = self
                 .buffers
                 .entry((c.to_owned(), d.to_owned()))
@@ -971,6 +987,37 @@ mod tests {
 
     /// A small `chunk_bytes` (memory bound) splits one day's rows into several row groups; every
     /// event is written once and each row group is sorted by the row order.
+    /// The archive is the same bytes whatever the thread count (the default is the machine's
+    /// cores), with chunks small enough that where they are cut shows in the files.
+    #[test]
+    fn the_same_input_gives_the_same_files_at_any_thread_count() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let input = dir.path().join("events.jsonl");
+        fs::write(&input, one_day(30_000)).unwrap_or_else(|e| panic!("{e}"));
+        let files = |threads: usize| {
+            let mut opts = ConvertOptions::new(dir.path().join(format!("archive-{threads}")));
+            // A chunk of two or three blocks' batches: where it is cut shows.
+            opts.chunk_bytes = 9 << 20;
+            opts.scan.threads = threads;
+            convert(&[Source::File(input.clone())], &opts).unwrap_or_else(|e| panic!("{e}"));
+            let mut found: Vec<(String, Vec<u8>)> = walkdir::WalkDir::new(opts.out.display())
+                .into_iter()
+                .filter_map(std::result::Result::ok)
+                .filter(|e| e.path().extension().is_some_and(|x| x == "parquet"))
+                .map(|e| {
+                    let name = e.file_name().to_string_lossy().into_owned();
+                    (name, fs::read(e.path()).unwrap_or_else(|e| panic!("{e}")))
+                })
+                .collect();
+            found.sort();
+            found
+        };
+        let one = files(1);
+        assert!(!one.is_empty());
+        assert!(one == files(2), "1 and 2 threads wrote different files");
+        assert!(one == files(3), "1 and 3 threads wrote different files");
+    }
+
     #[test]
     fn chunks_bound_the_buffer_and_each_row_group_is_sorted() {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));

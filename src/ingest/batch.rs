@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use datafusion::arrow::array::{
-    ArrayRef, Int32Builder, ListBuilder, MapBuilder, MapFieldNames, StringBuilder,
+    ArrayBuilder, ArrayRef, Int32Builder, ListBuilder, MapBuilder, MapFieldNames, StringBuilder,
     TimestampMicrosecondBuilder, UInt64Builder,
 };
 use datafusion::arrow::record_batch::RecordBatch;
@@ -69,12 +69,30 @@ const REQUEST_OBJECT: usize = 20;
 const RESPONSE_OBJECT: usize = 21;
 const STRING_COLUMNS: usize = 22;
 
-/// How big each string column came out per byte of input, learnt from a parsed block, so the
-/// next block's builders start at the right size instead of growing by doubling (each growth
-/// copies the column).
+// The other string builders (inside lists and maps, and the per-row constants), for [`Shape`].
+const GROUPS: usize = 0;
+const EXTRA_KEYS: usize = 1;
+const EXTRA_VALUES: usize = 2;
+const IPS: usize = 3;
+const ANNOTATION_KEYS: usize = 4;
+const ANNOTATION_VALUES: usize = 5;
+const FORMAT: usize = 6;
+const FILE: usize = 7;
+const IMPERSONATED_GROUPS: usize = 8;
+const FIELD_KEYS: usize = 9;
+const FIELD_VALUES: usize = 10;
+const CLUSTER: usize = 11;
+const DATE: usize = 12;
+const OTHER_STRINGS: usize = 13;
+
+/// How big each string builder came out per byte of input (bytes, and items for the builders
+/// inside lists and maps), learnt from a parsed block, so the next block's builders start at
+/// the right size instead of growing by doubling (each growth copies the column).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Shape {
     per_input: [f64; STRING_COLUMNS],
+    other_bytes: [f64; OTHER_STRINGS],
+    other_items: [f64; OTHER_STRINGS],
     rows_per_input: f64,
 }
 
@@ -92,11 +110,15 @@ impl EventRows {
     /// Builders sized for about `rows` events from `bytes` of JSON, so they do not grow (and
     /// copy) by doubling while a block is parsed.
     pub fn with_capacity(rows: usize, bytes: usize) -> Self {
-        Self::sized(rows, |i| match i {
-            // The JSON bodies are most of the bytes.
-            REQUEST_OBJECT | RESPONSE_OBJECT => bytes / 3,
-            _ => rows * 32,
-        })
+        Self::sized(
+            rows,
+            |i| match i {
+                // The JSON bodies are most of the bytes.
+                REQUEST_OBJECT | RESPONSE_OBJECT => bytes / 3,
+                _ => rows * 32,
+            },
+            |_| (rows, rows * 16),
+        )
     }
 
     /// Builders for `bytes` of input shaped like the block `shape` was learnt from (with a
@@ -106,58 +128,100 @@ impl EventRows {
             return Self::with_capacity(bytes / 1024 + 16, bytes);
         }
         let scale = |per: f64| (per * bytes as f64 * 1.1) as usize + 64;
-        Self::sized(scale(shape.rows_per_input), |i| scale(shape.per_input[i]))
+        Self::sized(
+            scale(shape.rows_per_input),
+            |i| scale(shape.per_input[i]),
+            |i| (scale(shape.other_items[i]), scale(shape.other_bytes[i])),
+        )
     }
 
-    /// What this batch's columns took per byte of `input` (call before [`EventRows::finish`]).
-    pub fn shape(&self, input: usize) -> Shape {
+    /// What this batch's builders took per byte of `input` (call before [`EventRows::finish`]).
+    pub fn shape(&mut self, input: usize) -> Shape {
         let input = input.max(1) as f64;
         let mut per_input = [0.0; STRING_COLUMNS];
         for (p, b) in per_input.iter_mut().zip(&self.strings) {
             *p = b.values_slice().len() as f64 / input;
         }
+        let (extra_keys, extra_values) = self.user_extra.entries();
+        let (extra_keys, extra_values) = (&*extra_keys, extra_values.values_ref());
+        let (annotation_keys, annotation_values) = self.annotations.entries();
+        let (annotation_keys, annotation_values) = (&*annotation_keys, &*annotation_values);
+        let (field_keys, field_values) = self.object_fields.entries();
+        let (field_keys, field_values) = (&*field_keys, field_values.values_ref());
+        let other: [&StringBuilder; OTHER_STRINGS] = [
+            self.user_groups.values_ref(),
+            extra_keys,
+            extra_values,
+            self.source_ips.values_ref(),
+            annotation_keys,
+            annotation_values,
+            &self.source_format,
+            &self.source_file,
+            self.impersonated_user_groups.values_ref(),
+            field_keys,
+            field_values,
+            &self.cluster,
+            &self.date,
+        ];
+        let mut other_bytes = [0.0; OTHER_STRINGS];
+        let mut other_items = [0.0; OTHER_STRINGS];
+        for (i, b) in other.iter().enumerate() {
+            other_bytes[i] = b.values_slice().len() as f64 / input;
+            other_items[i] = b.len() as f64 / input;
+        }
         Shape {
             per_input,
+            other_bytes,
+            other_items,
             rows_per_input: self.len as f64 / input,
         }
     }
 
-    fn sized(rows: usize, column_bytes: impl Fn(usize) -> usize) -> Self {
+    /// Builders for `rows` rows: `column_bytes(i)` bytes for the plain string column `i`, and
+    /// `other(i)` (items, bytes) for the other string builder `i`.
+    fn sized(
+        rows: usize,
+        column_bytes: impl Fn(usize) -> usize,
+        other: impl Fn(usize) -> (usize, usize),
+    ) -> Self {
         let utc: Arc<str> = Arc::from("UTC");
         let strings = (0..STRING_COLUMNS)
             .map(|i| StringBuilder::with_capacity(rows, column_bytes(i)))
             .collect();
+        let o = |i: usize| {
+            let (items, bytes) = other(i);
+            StringBuilder::with_capacity(items, bytes)
+        };
+        let list = |i: usize| ListBuilder::with_capacity(o(i), rows);
+        // A map of lists: one inner list per key.
+        let list_map = |keys: usize, values: usize| {
+            let inner = ListBuilder::with_capacity(o(values), other(keys).0);
+            MapBuilder::with_capacity(Some(map_names()), o(keys), inner, rows)
+        };
         Self {
             event_time: TimestampMicrosecondBuilder::with_capacity(rows)
                 .with_timezone(Arc::clone(&utc)),
             received_time: TimestampMicrosecondBuilder::with_capacity(rows)
                 .with_timezone(Arc::clone(&utc)),
             strings,
-            user_groups: ListBuilder::new(StringBuilder::new()),
-            user_extra: MapBuilder::new(
+            user_groups: list(GROUPS),
+            user_extra: list_map(EXTRA_KEYS, EXTRA_VALUES),
+            source_ips: list(IPS),
+            response_code: Int32Builder::with_capacity(rows),
+            annotations: MapBuilder::with_capacity(
                 Some(map_names()),
-                StringBuilder::new(),
-                ListBuilder::new(StringBuilder::new()),
+                o(ANNOTATION_KEYS),
+                o(ANNOTATION_VALUES),
+                rows,
             ),
-            source_ips: ListBuilder::new(StringBuilder::new()),
-            response_code: Int32Builder::new(),
-            annotations: MapBuilder::new(
-                Some(map_names()),
-                StringBuilder::new(),
-                StringBuilder::new(),
-            ),
-            source_format: StringBuilder::new(),
-            source_file: StringBuilder::new(),
-            source_line: UInt64Builder::new(),
-            impersonated_user_groups: ListBuilder::new(StringBuilder::new()),
-            object_fields: MapBuilder::new(
-                Some(map_names()),
-                StringBuilder::new(),
-                ListBuilder::new(StringBuilder::new()),
-            ),
-            ingested_time: TimestampMicrosecondBuilder::new().with_timezone(utc),
-            cluster: StringBuilder::new(),
-            date: StringBuilder::new(),
+            source_format: o(FORMAT),
+            source_file: o(FILE),
+            source_line: UInt64Builder::with_capacity(rows),
+            impersonated_user_groups: list(IMPERSONATED_GROUPS),
+            object_fields: list_map(FIELD_KEYS, FIELD_VALUES),
+            ingested_time: TimestampMicrosecondBuilder::with_capacity(rows).with_timezone(utc),
+            cluster: o(CLUSTER),
+            date: o(DATE),
             last_day: None,
             len: 0,
             bytes: 0,

@@ -224,21 +224,12 @@ async fn new_terms(
         engine.spill(df, &file).await?;
         df = engine.read_spilled(&[file], &schema).await?;
     }
-    // The window sorts every event the rule reads (a third of the archive for some rules):
-    // it gets only the columns it needs, each event's identity ([`IDENTITY`]) and the terms'
-    // columns; the few events found new are then joined back to their whole rows.
     let event_columns: Vec<Expr> = df
         .schema()
         .columns()
         .into_iter()
         .map(Expr::Column)
         .collect();
-    let mut slim_names: Vec<&str> = IDENTITY.to_vec();
-    for f in fields {
-        if !slim_names.contains(&f.as_str()) {
-            slim_names.push(f);
-        }
-    }
     for f in fields {
         if df.schema().field_with_unqualified_name(f).is_err() {
             return Err(bad(format!(
@@ -246,82 +237,124 @@ async fn new_terms(
             )));
         }
     }
-    let mut slim = df.clone().select(
-        slim_names
-            .iter()
-            .map(|n| column(n).alias(key_name(n)))
-            .collect::<Vec<_>>(),
-    )?;
-    let mut terms = Vec::new();
+    // Each event with its terms: `__term_i` is field i as text, one row per element of a list
+    // field, and an event whose term is missing or empty has none.
+    let term = |i: usize| format!("__term_{i}");
+    let mut wide = df;
     for (i, f) in fields.iter().enumerate() {
-        let is_list = slim
+        let is_list = wide
             .schema()
-            .field_with_unqualified_name(&key_name(f))
+            .field_with_unqualified_name(f)
             .is_ok_and(|field| matches!(field.data_type(), DataType::List(_)));
-        let name = format!("__term_{i}");
-        slim = slim.with_column(&name, key(f))?;
+        let name = term(i);
+        wide = wide.with_column(&name, column(f))?;
         if is_list {
-            slim = slim.unnest_columns_with_options(
+            wide = wide.unnest_columns_with_options(
                 &[name.as_str()],
                 UnnestOptions::new().with_preserve_nulls(false),
             )?;
         }
-        slim = slim.with_column(&name, cast(column(&name), DataType::Utf8))?;
-        slim = slim.filter(nullif(column(&name), lit("")).is_not_null())?;
-        terms.push(name);
+        wide = wide.with_column(&name, cast(column(&name), DataType::Utf8))?;
+        wide = wide.filter(nullif(column(&name), lit("")).is_not_null())?;
     }
-    let time = key("event_time");
-    let prev = lag(time.clone(), Some(1), None)
-        .partition_by(terms.iter().map(|t| column(t)).collect())
-        .order_by(vec![
-            time.clone().sort(true, true),
-            key("audit_id").sort(true, true),
-            key("source_file").sort(true, true),
-            key("source_line").sort(true, true),
-        ])
-        .build()?;
-    slim = slim.with_column("__previous", prev)?;
+    let terms: Vec<Expr> = (0..fields.len()).map(|i| column(&term(i))).collect();
+    // The first sighting of each term in each history-long bucket of time, by a hash aggregate
+    // over the terms and times alone (no sort of every event). A later sighting in the same
+    // bucket has one less than the window before it, so only a bucket's first can be new. It
+    // is new when the term's last sighting in the buckets before it is older than the window:
+    // that sighting is the newest before it, as nothing of the term came earlier in its own
+    // bucket.
+    let time = column("event_time");
     let micros = |e: Expr| cast(e, DataType::Int64);
-    slim = slim.filter(
-        col("__previous")
-            .is_null()
-            .or(micros(col("__previous")).lt(micros(time) - lit(history))),
-    )?;
-    let mut keep: Vec<Expr> = IDENTITY.iter().map(|n| key(n)).collect();
-    keep.extend(terms.iter().map(|t| column(t)));
-    keep.push(col("__previous"));
-    let found = slim.select(keep)?;
-    // Back to whole rows: null keys match null keys (an event without an audit id is an event).
-    let on: Vec<Expr> = IDENTITY
-        .iter()
-        .map(|n| {
-            datafusion::logical_expr::binary_expr(
-                key(n),
-                datafusion::logical_expr::Operator::IsNotDistinctFrom,
-                column(n),
-            )
+    let stride = history
+        .checked_mul(1000)
+        .map(|nanos| {
+            lit(ScalarValue::IntervalMonthDayNano(Some(
+                datafusion::arrow::datatypes::IntervalMonthDayNano::new(0, 0, nanos),
+            )))
         })
-        .collect();
-    let mut joined = found.join_on(df, datafusion::logical_expr::JoinType::Inner, on)?;
-    // Events that are the same in every identity column (a record repeated in one line) are
-    // one row of the window, of which the first was new and the others not: keep one.
-    let mut partition: Vec<Expr> = IDENTITY.iter().map(|n| key(n)).collect();
-    partition.extend(terms.iter().map(|t| column(t)));
-    let first = datafusion::functions_window::expr_fn::row_number()
-        .partition_by(partition)
-        .order_by(vec![
-            col("__previous").sort(true, true),
-            column("request_uri").sort(true, true),
-            column("user_agent").sort(true, true),
-        ])
+        .ok_or_else(|| {
+            bad(format!(
+                "history_window_start: {history} microseconds is too long"
+            ))
+        })?;
+    let origin = lit(ScalarValue::TimestampMicrosecond(
+        Some(0),
+        Some("UTC".into()),
+    ));
+    let bucket = datafusion::functions::expr_fn::date_bin(stride, time.clone(), origin);
+    let sighted = |i: usize| format!("__sighted_{i}");
+    let mut by = terms.clone();
+    by.push(bucket.alias("__bucket"));
+    let previous = lag(col("__last"), Some(1), None)
+        .partition_by(terms.clone())
+        .order_by(vec![col("__bucket").sort(true, true)])
         .build()?;
-    joined = joined
-        .with_column("__copy", first)?
-        .filter(col("__copy").eq(lit(1u64)))?;
+    let mut firsts: Vec<Expr> = terms
+        .iter()
+        .enumerate()
+        .map(|(i, t)| t.clone().alias(sighted(i)))
+        .collect();
+    firsts.push(col("__first"));
+    firsts.push(col("__previous"));
+    let mut slim = terms.clone();
+    slim.push(time.clone());
+    let firsts = wide
+        .clone()
+        .select(slim)?
+        .aggregate(
+            by,
+            vec![
+                datafusion::functions_aggregate::expr_fn::min(time.clone()).alias("__first"),
+                datafusion::functions_aggregate::expr_fn::max(time.clone()).alias("__last"),
+            ],
+        )?
+        .with_column("__previous", previous)?
+        .filter(
+            col("__previous")
+                .is_null()
+                .or(micros(col("__previous")).lt(micros(col("__first")) - lit(history))),
+        )?
+        .select(firsts)?;
+    // The events at those first sightings, joined to their whole rows (the few sightings on
+    // the left: the hash join's build side). Of events with the term at the same instant, the
+    // first by audit id, file and line is the sighting (the others have it just before them);
+    // the rest of the order only makes the pick among copies of one record (a wrapper's
+    // `records` holding it twice) the same on every run.
+    let mut on: Vec<Expr> = terms
+        .iter()
+        .enumerate()
+        .map(|(i, t)| column(&sighted(i)).eq(t.clone()))
+        .collect();
+    on.push(col("__first").eq(time));
+    let mut instant: Vec<Expr> = (0..fields.len()).map(|i| column(&sighted(i))).collect();
+    instant.push(col("__first"));
+    let tie = datafusion::functions_window::expr_fn::row_number()
+        .partition_by(instant)
+        .order_by(
+            [
+                "audit_id",
+                "source_file",
+                "source_line",
+                "stage",
+                "user_name",
+                "verb",
+                "request_uri",
+                "user_agent",
+            ]
+            .iter()
+            .map(|n| column(n).sort(true, true))
+            .collect(),
+        )
+        .build()?;
+    let joined = firsts
+        .join_on(wide, datafusion::logical_expr::JoinType::Inner, on)?
+        .with_column("__tie", tie)?
+        .filter(col("__tie").eq(lit(1u64)))?;
     let mut parts = Vec::new();
-    for (f, t) in fields.iter().zip(&terms) {
+    for (i, f) in fields.iter().enumerate() {
         parts.push(lit(format!("new_terms.{f}")));
-        parts.push(column(t));
+        parts.push(column(&sighted(i)));
     }
     parts.push(lit("history_window_start"));
     parts.push(lit(rule.get("history_window_start").to_owned()));
@@ -333,63 +366,66 @@ async fn new_terms(
     Ok(joined.select(out)?)
 }
 
-/// The name a column of the audit table takes in a new-terms rule's slim window.
-fn key_name(column: &str) -> String {
-    format!("__k_{column}")
-}
-
-/// The column `name` in a new-terms rule's slim window (see [`key_name`]).
-fn key(name: &str) -> Expr {
-    column(&key_name(name))
-}
-
-/// What tells two events apart in a new-terms rule's window: its order, and the join back to
-/// whole rows.
-const IDENTITY: [&str; 7] = [
-    "event_time",
-    "audit_id",
-    "source_file",
-    "source_line",
-    "stage",
-    "user_name",
-    "verb",
-];
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// A record repeated in one line (a wrapper's `records` holding it twice) is one new term:
-    /// one alert, as the window over whole rows gave, although both copies join back to it.
+    /// A record repeated in one line (a wrapper's `records` holding it twice, here with two
+    /// request URIs) is one new term: one alert, the same copy on every run (the first URI),
+    /// both for terms of plain columns (joined to whole rows at once) and for a list term
+    /// (found among the slim rows, then joined back).
     #[tokio::test]
     async fn a_repeated_record_is_one_new_term() {
-        let event = r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"dup","stage":"ResponseComplete","requestURI":"/api/v1/secrets","verb":"list","user":{"username":"system:serviceaccount:payments:api"},"sourceIPs":["10.0.0.7"],"userAgent":"curl/8.5.0","objectRef":{"resource":"secrets","apiVersion":"v1"},"responseStatus":{"code":403},"requestReceivedTimestamp":"2026-01-05T10:00:00.000000Z","stageTimestamp":"2026-01-05T10:00:00.010000Z","annotations":{"authorization.k8s.io/decision":"forbid"}}"#;
+        let event = |uri: &str| {
+            format!(
+                r#"{{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"dup","stage":"ResponseComplete","requestURI":"{uri}","verb":"list","user":{{"username":"system:serviceaccount:payments:api"}},"sourceIPs":["10.0.0.7"],"userAgent":"curl/8.5.0","objectRef":{{"resource":"secrets","apiVersion":"v1"}},"responseStatus":{{"code":403}},"requestReceivedTimestamp":"2026-01-05T10:00:00.000000Z","stageTimestamp":"2026-01-05T10:00:00.010000Z","annotations":{{"authorization.k8s.io/decision":"forbid"}}}}"#
+            )
+        };
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let file = dir.path().join("twice.json");
-        std::fs::write(&file, format!("{{\"records\":[{event},{event}]}}\n"))
+        let (b, a) = (event("/api/v1/secrets?b"), event("/api/v1/secrets?a"));
+        std::fs::write(&file, format!("{{\"records\":[{b},{a}]}}\n"))
             .unwrap_or_else(|e| panic!("{e}"));
-        let rule = "denied-service-account-request-unusual-user-agent".to_owned();
-        let p = crate::query::session::prepare(
-            &crate::query::session::QueryOptions::new(vec![file.display().to_string()]),
-            std::slice::from_ref(&rule),
-            true,
-        )
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-        let rows: usize = crate::query::hunt::alerts(&p.engine, &p.rules, None)
-            .await
-            .unwrap_or_else(|e| panic!("{e}"))
-            .count()
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
-        let events: usize = crate::query::hunt::sql(&p.engine, "SELECT * FROM audit")
-            .await
-            .unwrap_or_else(|e| panic!("{e}"))
-            .count()
+        for rule in [
+            "denied-service-account-request-unusual-user-agent", // user_agent
+            "secret-access-unusual-user-agent", // source_ips, user_agent, user_name
+        ] {
+            let rule = rule.to_owned();
+            let p = crate::query::session::prepare(
+                &crate::query::session::QueryOptions::new(vec![file.display().to_string()]),
+                std::slice::from_ref(&rule),
+                true,
+            )
             .await
             .unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(events, 2, "both copies are events");
-        assert_eq!(rows, 1);
+            let alerts = crate::query::hunt::alerts(&p.engine, &p.rules, None)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"))
+                .select_columns(&["request_uri"])
+                .unwrap_or_else(|e| panic!("{e}"))
+                .collect()
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            let uris: Vec<String> = alerts
+                .iter()
+                .flat_map(|b| {
+                    let c = datafusion::arrow::compute::cast(b.column(0), &DataType::Utf8)
+                        .unwrap_or_else(|e| panic!("{e}"));
+                    datafusion::arrow::array::AsArray::as_string::<i32>(&c)
+                        .iter()
+                        .map(|v| v.unwrap_or_default().to_owned())
+                        .collect::<Vec<_>>()
+                })
+                .collect();
+            assert_eq!(uris, ["/api/v1/secrets?a"], "{rule}");
+            let events: usize = crate::query::hunt::sql(&p.engine, "SELECT * FROM audit")
+                .await
+                .unwrap_or_else(|e| panic!("{e}"))
+                .count()
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(events, 2, "both copies are events");
+        }
     }
 
     #[test]

@@ -158,12 +158,13 @@ impl<'a> Scanner<'a> {
             return None; // a raw control character: not JSON, serde says so
         }
         self.i = start;
-        self.escaped().map(Cow::Owned)
+        // Room for twice the plain start and more: a URI with `\u0026`s fits without growing.
+        self.escaped(2 * (end - start) + 64).map(Cow::Owned)
     }
 
-    /// The rest of a string that holds a backslash, decoded.
-    fn escaped(&mut self) -> Option<String> {
-        let mut out = String::new();
+    /// The rest of a string that holds a backslash, decoded (`capacity`: a guess at its size).
+    fn escaped(&mut self, capacity: usize) -> Option<String> {
+        let mut out = String::with_capacity(capacity);
         loop {
             let at = self.i + self.stop(self.i)?;
             if self.b[at] < 0x20 {
@@ -231,12 +232,13 @@ impl<'a> Scanner<'a> {
             return Some(None);
         }
         self.eat(b'[')?;
-        let mut v = Vec::new();
         self.ws();
         if self.peek()? == b']' {
             self.i += 1;
-            return Some(Some(v));
+            return Some(Some(Vec::new()));
         }
+        // Groups and source IPs: a few each.
+        let mut v = Vec::with_capacity(4);
         loop {
             v.push(self.string()?);
             self.ws();
