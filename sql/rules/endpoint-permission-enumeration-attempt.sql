@@ -143,14 +143,14 @@ g AS (                 -- STATS ... BY username, sourceIPs | WHERE ..., per wind
          count(DISTINCT v_verb) AS verb_count_distinct,
          count(DISTINCT v_uri) AS request_uri_count_distinct,
          count(DISTINCT v_resource) AS resource_count_distinct,
-         array_sort(array_agg(DISTINCT v_message) FILTER (WHERE v_message IS NOT NULL)) AS response_message_values,
-         array_sort(array_agg(DISTINCT v_verb) FILTER (WHERE v_verb IS NOT NULL)) AS verb_values,
-         array_sort(array_agg(DISTINCT v_code) FILTER (WHERE v_code IS NOT NULL)) AS response_code_values,
-         array_sort(array_agg(DISTINCT v_resource) FILTER (WHERE v_resource IS NOT NULL)) AS resource_values,
-         array_sort(array_agg(DISTINCT v_namespace) FILTER (WHERE v_namespace IS NOT NULL)) AS namespace_values,
+         array_sort(array_distinct(array_agg(v_message) FILTER (WHERE v_message IS NOT NULL))) AS response_message_values,
+         array_sort(array_distinct(array_agg(v_verb) FILTER (WHERE v_verb IS NOT NULL))) AS verb_values,
+         array_sort(array_distinct(array_agg(v_code) FILTER (WHERE v_code IS NOT NULL))) AS response_code_values,
+         array_sort(array_distinct(array_agg(v_resource) FILTER (WHERE v_resource IS NOT NULL))) AS resource_values,
+         array_sort(array_distinct(array_agg(v_namespace) FILTER (WHERE v_namespace IS NOT NULL))) AS namespace_values,
          array_sort(array_distinct(flatten(array_agg(v_groups) FILTER (WHERE v_groups IS NOT NULL)))) AS user_groups_values,
-         array_sort(array_agg(DISTINCT v_uri) FILTER (WHERE v_uri IS NOT NULL)) AS request_uri_values,
-         array_sort(array_agg(DISTINCT v_agent) FILTER (WHERE v_agent IS NOT NULL)) AS user_agent_values
+         array_sort(array_distinct(array_agg(v_uri) FILTER (WHERE v_uri IS NOT NULL))) AS request_uri_values,
+         array_sort(array_distinct(array_agg(v_agent) FILTER (WHERE v_agent IS NOT NULL))) AS user_agent_values
   FROM c
   JOIN w ON w.k_user = c.k_user AND w.k_ip = c.k_ip AND w.window_end = c.window_end
   GROUP BY w.k_user, w.k_ip, w.window_end

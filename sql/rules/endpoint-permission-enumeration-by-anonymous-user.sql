@@ -200,16 +200,16 @@ g AS (                 -- STATS ... BY sourceIPs, user agent | WHERE ..., per wi
          count(DISTINCT v_verb) AS verb_count_distinct,
          count(DISTINCT v_uri) AS request_uri_count_distinct,
          count(DISTINCT v_resource) AS resource_count_distinct,
-         array_sort(array_agg(DISTINCT v_outcome)) AS outcome_values,
-         array_sort(array_agg(DISTINCT v_decision) FILTER (WHERE v_decision IS NOT NULL)) AS decision_values,
-         array_sort(array_agg(DISTINCT v_code) FILTER (WHERE v_code IS NOT NULL)) AS response_code_values,
-         array_sort(array_agg(DISTINCT v_message) FILTER (WHERE v_message IS NOT NULL)) AS response_message_values,
-         array_sort(array_agg(DISTINCT v_verb) FILTER (WHERE v_verb IS NOT NULL)) AS verb_values,
-         array_sort(array_agg(DISTINCT v_resource) FILTER (WHERE v_resource IS NOT NULL)) AS resource_values,
-         array_sort(array_agg(DISTINCT v_namespace) FILTER (WHERE v_namespace IS NOT NULL)) AS namespace_values,
-         array_sort(array_agg(DISTINCT v_user) FILTER (WHERE v_user IS NOT NULL)) AS user_name_values,
+         array_sort(array_distinct(array_agg(v_outcome))) AS outcome_values,
+         array_sort(array_distinct(array_agg(v_decision) FILTER (WHERE v_decision IS NOT NULL))) AS decision_values,
+         array_sort(array_distinct(array_agg(v_code) FILTER (WHERE v_code IS NOT NULL))) AS response_code_values,
+         array_sort(array_distinct(array_agg(v_message) FILTER (WHERE v_message IS NOT NULL))) AS response_message_values,
+         array_sort(array_distinct(array_agg(v_verb) FILTER (WHERE v_verb IS NOT NULL))) AS verb_values,
+         array_sort(array_distinct(array_agg(v_resource) FILTER (WHERE v_resource IS NOT NULL))) AS resource_values,
+         array_sort(array_distinct(array_agg(v_namespace) FILTER (WHERE v_namespace IS NOT NULL))) AS namespace_values,
+         array_sort(array_distinct(array_agg(v_user) FILTER (WHERE v_user IS NOT NULL))) AS user_name_values,
          array_sort(array_distinct(flatten(array_agg(v_groups) FILTER (WHERE v_groups IS NOT NULL)))) AS user_groups_values,
-         array_sort(array_agg(DISTINCT v_uri) FILTER (WHERE v_uri IS NOT NULL)) AS request_uri_values
+         array_sort(array_distinct(array_agg(v_uri) FILTER (WHERE v_uri IS NOT NULL))) AS request_uri_values
   FROM c
   JOIN w ON w.k_ip = c.k_ip AND w.k_agent = c.k_agent AND w.window_end = c.window_end
   GROUP BY w.k_ip, w.k_agent, w.window_end

@@ -135,9 +135,9 @@ g AS (                 -- STATS ... BY user, IP, agent, time_interval of the fir
   SELECT w.k_user, w.k_ip, w.k_agent, w.k_minute,
          count(*) AS event_count,
          count(DISTINCT v_resource) AS unique_resources,
-         array_sort(array_agg(DISTINCT v_resource)) AS enumerated_resources,
-         array_sort(array_agg(DISTINCT v_namespace) FILTER (WHERE v_namespace IS NOT NULL)) AS enumerated_namespaces,
-         array_sort(array_agg(DISTINCT v_decision) FILTER (WHERE v_decision IS NOT NULL)) AS decisions
+         array_sort(array_distinct(array_agg(v_resource))) AS enumerated_resources,
+         array_sort(array_distinct(array_agg(v_namespace) FILTER (WHERE v_namespace IS NOT NULL))) AS enumerated_namespaces,
+         array_sort(array_distinct(array_agg(v_decision) FILTER (WHERE v_decision IS NOT NULL))) AS decisions
   FROM c
   JOIN w ON w.k_user = c.k_user AND w.k_ip = c.k_ip AND w.k_agent = c.k_agent
         AND w.k_minute = c.k_minute

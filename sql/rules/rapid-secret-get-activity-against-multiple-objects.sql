@@ -121,9 +121,9 @@ g AS (                 -- STATS ... BY user, IP, agent of the firing groups, per
   SELECT w.k_user, w.k_ip, w.k_agent, w.window_end,
          count(*) AS event_count,
          count(DISTINCT v_name) AS unique_credentials,
-         array_sort(array_agg(DISTINCT v_name)) AS secrets_names,
-         array_sort(array_agg(DISTINCT v_namespace) FILTER (WHERE v_namespace IS NOT NULL)) AS namespaces,
-         array_sort(array_agg(DISTINCT v_decision) FILTER (WHERE v_decision IS NOT NULL)) AS outcome
+         array_sort(array_distinct(array_agg(v_name))) AS secrets_names,
+         array_sort(array_distinct(array_agg(v_namespace) FILTER (WHERE v_namespace IS NOT NULL))) AS namespaces,
+         array_sort(array_distinct(array_agg(v_decision) FILTER (WHERE v_decision IS NOT NULL))) AS outcome
   FROM c
   JOIN w ON w.k_user = c.k_user AND w.k_ip = c.k_ip AND w.k_agent = c.k_agent
         AND w.window_end = c.window_end
