@@ -218,7 +218,7 @@ async fn new_terms(
     if engine.distributed {
         // Ballista 55 loses the sort a partitioned window needs ("Expects PARTITION BY
         // expression to be ordered") or never finishes the job: the cluster filters, this
-        // process ranks what passed.
+        // process finds the first sightings in what passed.
         let schema = std::sync::Arc::new(df.schema().as_arrow().clone());
         let file = engine.scratch_dir()?.join("new-terms.parquet");
         engine.spill(df, &file).await?;
@@ -266,18 +266,15 @@ async fn new_terms(
     // bucket.
     let time = column("event_time");
     let micros = |e: Expr| cast(e, DataType::Int64);
-    let stride = history
-        .checked_mul(1000)
-        .map(|nanos| {
-            lit(ScalarValue::IntervalMonthDayNano(Some(
-                datafusion::arrow::datatypes::IntervalMonthDayNano::new(0, 0, nanos),
-            )))
-        })
-        .ok_or_else(|| {
-            bad(format!(
-                "history_window_start: {history} microseconds is too long"
-            ))
-        })?;
+    // Any bucket no longer than the window will do (the lag finds the newest earlier sighting
+    // whatever the buckets): nanoseconds, capped where they would overflow (292 years).
+    let stride = lit(ScalarValue::IntervalMonthDayNano(Some(
+        datafusion::arrow::datatypes::IntervalMonthDayNano::new(
+            0,
+            0,
+            history.min(i64::MAX / 1000) * 1000,
+        ),
+    )));
     let origin = lit(ScalarValue::TimestampMicrosecond(
         Some(0),
         Some("UTC".into()),
