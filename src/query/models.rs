@@ -425,6 +425,105 @@ mod tests {
         }
     }
 
+    /// New terms against a brute-force reference, as a property: random events with a few user
+    /// agents (one empty, some missing), their times bunched at the edges of the hour-long
+    /// buckets and exactly an hour apart across them. An event alerts exactly when no earlier
+    /// event (by time, then audit id) with its agent happened in the hour before it.
+    #[tokio::test]
+    async fn new_terms_match_a_brute_force_reference() {
+        use rand::{RngExt, SeedableRng};
+        use std::fmt::Write as _;
+        const HOUR: i64 = 3_600_000_000;
+        // 2026-01-05T00:00:00Z: a bucket edge (buckets are aligned to the epoch).
+        const BASE: i64 = 1_767_571_200_000_000;
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let rules = dir.path().join("rules");
+        std::fs::create_dir(&rules).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(
+            rules.join("nt.sql"),
+            "-- id: nt\n-- name: new agents\n-- severity: low\n-- risk_score: 21\n\
+             -- model: new_terms\n-- new_terms_fields: user_agent\n\
+             -- history_window_start: now-1h\nSELECT * FROM audit\n",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let offsets = [
+            0,
+            1,
+            2,
+            HOUR / 2 - 1,
+            HOUR / 2,
+            HOUR / 2 + 1,
+            HOUR - 2,
+            HOUR - 1,
+        ];
+        for seed in 0..4u64 {
+            let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+            let mut events: Vec<(i64, String, Option<&str>)> = Vec::new();
+            let mut lines = String::new();
+            for i in 0..150 {
+                let hour: i64 = rng.random_range(0..24);
+                let offset = if rng.random_bool(0.8) {
+                    offsets[rng.random_range(0..offsets.len())]
+                } else {
+                    rng.random_range(0..HOUR)
+                };
+                let t = BASE + hour * HOUR + offset;
+                let agent =
+                    [Some("a"), Some("b"), Some("c"), Some(""), None][rng.random_range(0..5)];
+                let id = format!("e{i:03}");
+                let time = chrono::DateTime::from_timestamp_micros(t)
+                    .map(|d| d.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string())
+                    .unwrap_or_default();
+                let ua = agent.map_or(String::new(), |a| format!(r#","userAgent":"{a}""#));
+                let _ = writeln!(
+                    lines,
+                    r#"{{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"{id}","stage":"ResponseComplete","verb":"get","user":{{"username":"u"}}{ua},"stageTimestamp":"{time}"}}"#
+                );
+                events.push((t, id, agent));
+            }
+            let file = dir.path().join(format!("events-{seed}.jsonl"));
+            std::fs::write(&file, lines).unwrap_or_else(|e| panic!("{e}"));
+            let mut order = events.clone();
+            order.sort();
+            let mut expected: Vec<String> = order
+                .iter()
+                .enumerate()
+                .filter(|(i, (t, _, agent))| {
+                    agent.is_some_and(|a| !a.is_empty())
+                        && !order[..*i]
+                            .iter()
+                            .any(|(t2, _, a2)| a2 == agent && *t2 >= t - HOUR)
+                })
+                .map(|(_, (_, id, _))| id.clone())
+                .collect();
+            expected.sort();
+            let mut q = crate::query::session::QueryOptions::new(vec![file.display().to_string()]);
+            q.rules_dir = Some(rules.clone());
+            let p = crate::query::session::prepare(&q, &["nt".to_owned()], true)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            let batches = crate::query::hunt::alerts(&p.engine, &p.rules, None)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"))
+                .select_columns(&["audit_id"])
+                .unwrap_or_else(|e| panic!("{e}"))
+                .collect()
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            let mut got: Vec<String> = Vec::new();
+            for b in &batches {
+                let c = datafusion::arrow::compute::cast(b.column(0), &DataType::Utf8)
+                    .unwrap_or_else(|e| panic!("{e}"));
+                for v in datafusion::arrow::array::AsArray::as_string::<i32>(&c) {
+                    got.push(v.unwrap_or_default().to_owned());
+                }
+            }
+            got.sort();
+            assert!(expected.len() > 3, "seed {seed}: too few new terms to test");
+            assert_eq!(got, expected, "seed {seed}");
+        }
+    }
+
     #[test]
     fn durations() {
         assert_eq!(duration("now-7d"), Some(7 * 86_400 * 1_000_000));
