@@ -367,6 +367,34 @@ async fn new_terms(
 mod tests {
     use super::*;
 
+    /// One column of the alerts that `rule` raises over `q`'s input, as text.
+    async fn alert_column(
+        q: &crate::query::session::QueryOptions,
+        rule: &str,
+        column: &str,
+    ) -> Vec<String> {
+        let p = crate::query::session::prepare(q, &[rule.to_owned()], true)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let batches = crate::query::hunt::alerts(&p.engine, &p.rules, None)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .select_columns(&[column])
+            .unwrap_or_else(|e| panic!("{e}"))
+            .collect()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let mut out = Vec::new();
+        for b in &batches {
+            let c = datafusion::arrow::compute::cast(b.column(0), &DataType::Utf8)
+                .unwrap_or_else(|e| panic!("{e}"));
+            for v in datafusion::arrow::array::AsArray::as_string::<i32>(&c) {
+                out.push(v.unwrap_or_default().to_owned());
+            }
+        }
+        out
+    }
+
     /// A record repeated in one line (a wrapper's `records` holding it twice, here with two
     /// request URIs) is one new term: one alert, the same copy on every run (the first URI),
     /// both for terms of plain columns (joined to whole rows at once) and for a list term
@@ -383,45 +411,23 @@ mod tests {
         let (b, a) = (event("/api/v1/secrets?b"), event("/api/v1/secrets?a"));
         std::fs::write(&file, format!("{{\"records\":[{b},{a}]}}\n"))
             .unwrap_or_else(|e| panic!("{e}"));
+        let q = crate::query::session::QueryOptions::new(vec![file.display().to_string()]);
+        let p = crate::query::session::prepare(&q, &[], true)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let events: usize = crate::query::hunt::sql(&p.engine, "SELECT * FROM audit")
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .count()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(events, 2, "both copies are events");
         for rule in [
             "denied-service-account-request-unusual-user-agent", // user_agent
             "secret-access-unusual-user-agent", // source_ips, user_agent, user_name
         ] {
-            let rule = rule.to_owned();
-            let p = crate::query::session::prepare(
-                &crate::query::session::QueryOptions::new(vec![file.display().to_string()]),
-                std::slice::from_ref(&rule),
-                true,
-            )
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
-            let alerts = crate::query::hunt::alerts(&p.engine, &p.rules, None)
-                .await
-                .unwrap_or_else(|e| panic!("{e}"))
-                .select_columns(&["request_uri"])
-                .unwrap_or_else(|e| panic!("{e}"))
-                .collect()
-                .await
-                .unwrap_or_else(|e| panic!("{e}"));
-            let uris: Vec<String> = alerts
-                .iter()
-                .flat_map(|b| {
-                    let c = datafusion::arrow::compute::cast(b.column(0), &DataType::Utf8)
-                        .unwrap_or_else(|e| panic!("{e}"));
-                    datafusion::arrow::array::AsArray::as_string::<i32>(&c)
-                        .iter()
-                        .map(|v| v.unwrap_or_default().to_owned())
-                        .collect::<Vec<_>>()
-                })
-                .collect();
+            let uris = alert_column(&q, rule, "request_uri").await;
             assert_eq!(uris, ["/api/v1/secrets?a"], "{rule}");
-            let events: usize = crate::query::hunt::sql(&p.engine, "SELECT * FROM audit")
-                .await
-                .unwrap_or_else(|e| panic!("{e}"))
-                .count()
-                .await
-                .unwrap_or_else(|e| panic!("{e}"));
-            assert_eq!(events, 2, "both copies are events");
         }
     }
 
@@ -499,25 +505,7 @@ mod tests {
             expected.sort();
             let mut q = crate::query::session::QueryOptions::new(vec![file.display().to_string()]);
             q.rules_dir = Some(rules.clone());
-            let p = crate::query::session::prepare(&q, &["nt".to_owned()], true)
-                .await
-                .unwrap_or_else(|e| panic!("{e}"));
-            let batches = crate::query::hunt::alerts(&p.engine, &p.rules, None)
-                .await
-                .unwrap_or_else(|e| panic!("{e}"))
-                .select_columns(&["audit_id"])
-                .unwrap_or_else(|e| panic!("{e}"))
-                .collect()
-                .await
-                .unwrap_or_else(|e| panic!("{e}"));
-            let mut got: Vec<String> = Vec::new();
-            for b in &batches {
-                let c = datafusion::arrow::compute::cast(b.column(0), &DataType::Utf8)
-                    .unwrap_or_else(|e| panic!("{e}"));
-                for v in datafusion::arrow::array::AsArray::as_string::<i32>(&c) {
-                    got.push(v.unwrap_or_default().to_owned());
-                }
-            }
+            let mut got = alert_column(&q, "nt", "audit_id").await;
             got.sort();
             assert!(expected.len() > 3, "seed {seed}: too few new terms to test");
             assert_eq!(got, expected, "seed {seed}");
